@@ -1,0 +1,307 @@
+"""Shared fixtures: scripts run as users run them, real interpreters, real
+virtual environments, a loopback HTTP server and throwaway git repositories.
+"""
+import glob
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator, NamedTuple, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = {
+    "construct": ROOT / "ex0" / "construct.py",
+    "loading": ROOT / "ex01" / "loading.py",
+    "oracle": ROOT / "ex02" / "oracle.py",
+}
+# The environment a user's shell gives every run; tests add what they need.
+# VIRTUAL_ENV, PYTHONPATH, MATRIX_* and the rest are deliberately left out.
+PASSED_THROUGH = ("PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR")
+
+
+class Result(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.stdout.splitlines()
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def clean_env(extra: Optional[dict[str, str]] = None) -> dict[str, str]:
+    """A minimal environment: PATH, HOME, LANG and what the test adds."""
+    env = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
+    env.setdefault("LANG", "C.UTF-8")
+    # A venv's bin directory on PATH would be an activation in disguise.
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", os.defpath).split(os.pathsep)
+        if not (Path(p) / "activate").exists())
+    env.update(extra or {})
+    return env
+
+
+def run(argv: list[str], env: Optional[dict[str, str]] = None,
+        cwd: Optional[Path] = None, timeout: float = 120,
+        input_text: Optional[str] = None) -> Result:
+    done = subprocess.run(argv, env=clean_env(env), cwd=cwd or ROOT,
+                          capture_output=True, text=True, timeout=timeout,
+                          input=input_text, errors="replace")
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture(scope="session")
+def run_script() -> Callable[..., Result]:
+    """run_script(name or path, python=..., env=..., cwd=..., args=...)."""
+    def runner(script: "str | Path", python: "str | Path | None" = None,
+               env: Optional[dict[str, str]] = None,
+               cwd: Optional[Path] = None, args: tuple[str, ...] = (),
+               timeout: float = 120) -> Result:
+        path = SCRIPTS.get(str(script), script)
+        return run([str(python or sys.executable), str(path), *args],
+                   env=env, cwd=cwd, timeout=timeout)
+    return runner
+
+
+# --- Real interpreters ----------------------------------------------------
+
+def interpreter_version(python: "str | Path") -> Optional[tuple[int, int]]:
+    try:
+        out = subprocess.run(
+            [str(python), "-c", "import sys; print(sys.version_info[0], "
+             "sys.version_info[1])"], capture_output=True, text=True,
+            timeout=30, env=clean_env()).stdout.split()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return (int(out[0]), int(out[1])) if len(out) == 2 else None
+
+
+def pyenv_interpreters() -> dict[str, Path]:
+    """Each pyenv CPython found, by 'X.Y' (the newest patch release)."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    found: dict[str, Path] = {}
+    for folder in sorted(glob.glob(str(root / "versions" / "3.*"))):
+        name = Path(folder).name
+        parts = name.split(".")
+        if len(parts) != 3 or not all(p.isdigit() for p in parts):
+            continue
+        python = Path(folder) / "bin" / ("python%s.%s" % tuple(parts[:2]))
+        if python.exists():
+            found["%s.%s" % tuple(parts[:2])] = python
+    return found
+
+
+GLOBAL_PYTHON = Path(sys.base_prefix) / "bin" / ("python%d.%d"
+                                                 % sys.version_info[:2])
+PYENV = pyenv_interpreters()
+SUPPORTED = {v: p for v, p in PYENV.items()
+             if tuple(map(int, v.split("."))) >= (3, 10)}
+TOO_OLD = {v: p for v, p in PYENV.items()
+           if (3, 6) <= tuple(map(int, v.split("."))) < (3, 10)}
+DEBIAN_PYTHON = Path("/usr/bin/python3")
+
+
+@pytest.fixture(scope="session")
+def global_python() -> Path:
+    """The global interpreter behind this test run (sys.base_prefix's)."""
+    if not GLOBAL_PYTHON.exists():
+        pytest.skip("no global interpreter at %s" % GLOBAL_PYTHON)
+    return GLOBAL_PYTHON
+
+
+@pytest.fixture(scope="session")
+def debian_python() -> Path:
+    """Debian's own interpreter, with dist-packages."""
+    if not DEBIAN_PYTHON.exists() or \
+            (interpreter_version(DEBIAN_PYTHON) or (0, 0)) < (3, 10):
+        pytest.skip("no Debian Python 3.10+ at /usr/bin/python3")
+    return DEBIAN_PYTHON
+
+
+@pytest.fixture(scope="session")
+def old_python() -> Path:
+    """A Python older than 3.10, for the 'too old' path."""
+    if not TOO_OLD:
+        pytest.skip("no Python older than 3.10 installed")
+    return TOO_OLD[max(TOO_OLD, key=lambda v: tuple(map(int, v.split("."))))]
+
+
+def supported_pythons() -> list[object]:
+    """pytest params: each global CPython 3.10+ here, Debian's included."""
+    params: list[object] = [pytest.param(p, id="pyenv-" + v)
+                            for v, p in sorted(SUPPORTED.items())]
+    params.append(pytest.param(DEBIAN_PYTHON, id="debian"))
+    return params
+
+
+# --- Real virtual environments, built once per session ---------------------
+
+def make_venv(base: Path, name: str, *options: str,
+              python: "str | Path | None" = None) -> Path:
+    target = base / name
+    subprocess.run([str(python or GLOBAL_PYTHON), "-m", "venv",
+                    "--without-pip", *options, str(target)], check=True,
+                   env=clean_env(), timeout=120)
+    return target
+
+
+def venv_python(venv: Path) -> Path:
+    return venv / "bin" / "python"
+
+
+def site_packages(venv: Path) -> Path:
+    return next((venv / "lib").glob("python3.*/site-packages"))
+
+
+@pytest.fixture(scope="session")
+def venvs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("venvs")
+
+
+@pytest.fixture(scope="session")
+def bare_venv(venvs_dir: Path, global_python: Path) -> Path:
+    """A venv with nothing installed (python -m venv --without-pip)."""
+    return make_venv(venvs_dir, "matrix_env")
+
+
+@pytest.fixture(scope="session")
+def system_site_venv(venvs_dir: Path, global_python: Path) -> Path:
+    """A bare venv that sees the global packages (--system-site-packages)."""
+    return make_venv(venvs_dir, "leaky_env", "--system-site-packages")
+
+
+@pytest.fixture(scope="session")
+def project_venv() -> Path:
+    """The environment the tests run in: Poetry's, with every dependency."""
+    if sys.prefix == sys.base_prefix:
+        pytest.skip("the tests are not running in a virtual environment")
+    return Path(sys.prefix)
+
+
+@pytest.fixture
+def fresh_venv(tmp_path: Path, global_python: Path) -> Callable[..., Path]:
+    """fresh_venv(name, *venv options): a new bare venv for this test."""
+    def factory(name: str = "fresh_env", *options: str) -> Path:
+        return make_venv(tmp_path, name, *options)
+    return factory
+
+
+# --- A loopback HTTP server -----------------------------------------------
+
+class Route(NamedTuple):
+    body: bytes
+    status: int
+    content_type: str
+    delay: float
+    endless: bool
+    length: Optional[int]
+
+
+class LoopbackServer:
+    """An HTTP server on 127.0.0.1 (port 0) serving what a test asks for."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, Optional[str]]] = []
+        routes, seen = self.routes, self.requests
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+                path = self.path.split("?")[0]
+                seen.append((self.path, self.headers.get("Authorization")))
+                route = routes.get(path)
+                if route is None:
+                    self.send_error(404, "Not Found")
+                    return
+                time.sleep(route.delay)
+                self.send_response(route.status)
+                self.send_header("Content-Type", route.content_type)
+                if not route.endless:
+                    self.send_header("Content-Length", str(
+                        route.length if route.length is not None
+                        else len(route.body)))
+                self.end_headers()
+                try:
+                    if route.endless:
+                        chunk = route.body or b"1\n" * 32768
+                        for _ in range(100000):     # bounded: ~6 GB at most
+                            self.wfile.write(chunk)
+                    else:
+                        self.wfile.write(route.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                     Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def serve(self, path: str, body: "bytes | str" = b"", status: int = 200,
+              content_type: str = "text/plain", delay: float = 0.0,
+              endless: bool = False, length: Optional[int] = None) -> str:
+        """Register a route; returns its URL."""
+        data = body.encode() if isinstance(body, str) else body
+        self.routes[path] = Route(data, status, content_type, delay, endless,
+                                  length)
+        return self.url(path)
+
+    def url(self, path: str, userinfo: str = "") -> str:
+        at = userinfo + "@" if userinfo else ""
+        return "http://%s127.0.0.1:%d%s" % (at, self.port, path)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def http_server() -> Iterator[LoopbackServer]:
+    server = LoopbackServer()
+    yield server
+    server.close()
+
+
+# --- Throwaway git repositories --------------------------------------------
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Callable[..., Path]:
+    """git_repo(path=None): an initialised repository (skips without git)."""
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+
+    def factory(path: Optional[Path] = None) -> Path:
+        repo = path or tmp_path / "repo"
+        repo.mkdir(parents=True, exist_ok=True)
+        env = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+        for argv in (["init", "-q"],
+                     ["config", "user.email", "neo@example.com"],
+                     ["config", "user.name", "Neo"]):
+            subprocess.run([git, *argv], cwd=repo, check=True,
+                           env=clean_env(env), timeout=30)
+        return repo
+    return factory
+
+
+def git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run git in a test repository, failing the test on error."""
+    env = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    return subprocess.run(["git", *args], cwd=repo, check=True, text=True,
+                          capture_output=True, env=clean_env(env),
+                          timeout=30)
