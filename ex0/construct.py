@@ -50,7 +50,7 @@ def parse_pyvenv_cfg(text: str) -> dict[str, str]:
     return config
 
 
-def read_pyvenv_cfg(prefix: str) -> "dict[str, str] | None":
+def read_pyvenv_cfg(prefix: str) -> dict[str, str] | None:
     """The parsed pyvenv.cfg of ``prefix``, or None when there is none."""
     try:
         with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8",
@@ -60,38 +60,56 @@ def read_pyvenv_cfg(prefix: str) -> "dict[str, str] | None":
         return None
 
 
-def package_dirs(prefix: "str | None" = None) -> list[str]:
-    """Where the interpreter rooted at ``prefix`` keeps packages, per ``site``.
+def path_names(path: str) -> list[str]:
+    """A path's names, for POSIX and Windows paths alike."""
+    return [name for name in path.replace("\\", "/").split("/") if name]
 
-    ``site.getsitepackages`` knows the platform's layout (Debian's
-    dist-packages, Windows' Lib\\site-packages); when it is missing, as in the
-    site.py of old virtualenv releases, fall back on the matching sys.path
-    entries, which are what the interpreter really searches.
+
+def last_component(path: str) -> str:
+    """A path's last name ('' for a root)."""
+    names = path_names(path)
+    return names[-1] if names else ""
+
+
+def package_dirs(candidates: list[str]) -> list[str]:
+    """The package directories among the paths ``site`` or sys.path gives.
+
+    CPython names them site-packages, Debian's own Python dist-packages;
+    on Windows getsitepackages() also lists the prefix itself, left out.
+    """
+    return [p for p in candidates if last_component(p) in PACKAGE_DIR_NAMES]
+
+
+def site_dirs(prefix: str | None = None) -> list[str] | None:
+    """site.getsitepackages() for this interpreter, or for ``prefix``.
+
+    It knows the platform's layout (Debian's dist-packages, Windows'
+    Lib\\site-packages). None when it is missing, as in the site.py that
+    old virtualenv releases install.
     """
     getsitepackages = getattr(site, "getsitepackages", None)
     if getsitepackages is None:
-        if prefix is not None:
-            return []
-        return [p for p in sys.path
-                if os.path.basename(p.rstrip("/\\")) in PACKAGE_DIR_NAMES]
-    dirs: list[str] = getsitepackages(None if prefix is None else [prefix])
-    return [d for d in dirs
-            if os.path.basename(d.rstrip("/\\")) in PACKAGE_DIR_NAMES]
+        return None
+    found: list[str] = getsitepackages(None if prefix is None else [prefix])
+    return found
 
 
 def existing(paths: list[str]) -> list[str]:
-    """Keep the paths that exist; site lists candidates that may not."""
-    return [p for p in paths if os.path.isdir(p)]
+    """Keep the paths that exist (site lists candidates that may not),
+    unless none does: then all of them, rather than nothing."""
+    return [p for p in paths if os.path.isdir(p)] or paths
 
 
 def gather_facts() -> dict[str, object]:
     """Everything the verdict and the report need, read once."""
     real_prefix = getattr(sys, "real_prefix", None)
     global_prefix = real_prefix or sys.base_prefix
-    own_dirs = package_dirs()
-    global_dirs = package_dirs(global_prefix) if global_prefix != sys.prefix \
-        else own_dirs
-    user_site: "str | None" = None
+    # Without getsitepackages, sys.path still shows where this interpreter
+    # looks; the global interpreter's directories are then unknown.
+    own_dirs = package_dirs(site_dirs() or sys.path)
+    global_dirs = package_dirs(site_dirs(global_prefix) or []) \
+        if global_prefix != sys.prefix else own_dirs
+    user_site: str | None = None
     if site.ENABLE_USER_SITE and hasattr(site, "getusersitepackages"):
         user_site = site.getusersitepackages()
     return {
@@ -104,10 +122,12 @@ def gather_facts() -> dict[str, object]:
         "pyvenv_cfg": read_pyvenv_cfg(sys.prefix),
         "conda": os.path.isdir(os.path.join(sys.prefix, "conda-meta")),
         "conda_env_name": os.environ.get("CONDA_DEFAULT_ENV") or None,
-        "install_dirs": existing(own_dirs) or own_dirs,
-        "global_dirs": existing(global_dirs) or global_dirs,
+        "install_dirs": existing(own_dirs),
+        "global_dirs": existing(global_dirs),
         "user_site": user_site,
-        "sys_path": list(sys.path),
+        # What the import system really searches, not what a flag promises.
+        "global_visible": global_prefix != sys.prefix and any(
+            d in sys.path for d in global_dirs),
     }
 
 
@@ -119,7 +139,7 @@ def same_path(a: str, b: str) -> bool:
         os.path.normcase(os.path.realpath(b))
 
 
-def isolation_kind(prefix: str, base_prefix: str, real_prefix: "str | None",
+def isolation_kind(prefix: str, base_prefix: str, real_prefix: str | None,
                    conda: bool) -> str:
     """Which kind of environment ``prefix`` is: venv, virtualenv, conda...
 
@@ -134,12 +154,13 @@ def isolation_kind(prefix: str, base_prefix: str, real_prefix: "str | None",
         return "legacy-virtualenv"
     if conda:
         # Named conda environments live in <conda root>/envs/<name>.
-        parent = os.path.basename(os.path.dirname(prefix.rstrip("/\\")))
-        return "conda-env" if parent == "envs" else "conda-base"
+        names = path_names(prefix)
+        named = len(names) >= 2 and names[-2] == "envs"
+        return "conda-env" if named else "conda-base"
     return "global"
 
 
-def creator(cfg: "dict[str, str] | None") -> "str | None":
+def creator(cfg: dict[str, str] | None) -> str | None:
     """The tool that wrote pyvenv.cfg, with its version when it records one."""
     if cfg is None:
         return None
@@ -151,7 +172,7 @@ def creator(cfg: "dict[str, str] | None") -> "str | None":
     return None
 
 
-def cfg_version(cfg: dict[str, str]) -> "str | None":
+def cfg_version(cfg: dict[str, str]) -> str | None:
     """The Python version pyvenv.cfg says the environment was made with."""
     # virtualenv writes "version_info = 3.11.7.final.0"; venv and uv "version".
     raw = cfg.get("version") or cfg.get("version_info")
@@ -160,7 +181,7 @@ def cfg_version(cfg: dict[str, str]) -> "str | None":
     return ".".join(raw.split(".")[:3])
 
 
-def cfg_flag(cfg: "dict[str, str] | None", key: str) -> bool:
+def cfg_flag(cfg: dict[str, str] | None, key: str) -> bool:
     """A pyvenv.cfg boolean, read as site.py reads it."""
     return cfg is not None and cfg.get(key, "").lower() == "true"
 
@@ -175,14 +196,15 @@ def warnings_for(facts: dict[str, object], kind: str) -> list[str]:
     if isinstance(virtual_env, str) and not same_path(virtual_env, prefix):
         # activate only changes PATH; a pyenv shim, a python3.x called by
         # full name or a deleted venv all leave this interpreter outside it.
-        gone = "" if os.path.isdir(virtual_env) else \
-            " (that directory no longer exists: the variable is stale)"
-        found.append(
-            "Your shell activated %s%s, but this program runs %s, which is "
-            "not that environment's interpreter. Run %s, or 'deactivate' "
-            "and activate the environment you mean."
-            % (virtual_env, gone, executable,
-               os.path.join(virtual_env, "bin", "python")))
+        if os.path.isdir(virtual_env):
+            fix = "Run %s, or 'deactivate' and activate the environment " \
+                "you mean." % os.path.join(virtual_env, "bin", "python")
+        else:
+            fix = "That directory no longer exists: the variable is " \
+                "stale. Run 'deactivate' or open a new shell."
+        found.append("Your shell activated %s, but this program runs %s, "
+                     "which is not that environment's interpreter. %s"
+                     % (virtual_env, executable, fix))
     if isinstance(cfg, dict):
         if cfg_flag(cfg, "include-system-site-packages"):
             found.append(
@@ -222,9 +244,6 @@ def environment_details(facts: dict[str, object], kind: str) -> list[str]:
             lines.append("Made from the interpreter in: %s" % cfg["home"])
         if cfg_version(cfg):
             lines.append("Python version recorded: %s" % cfg_version(cfg))
-        lines.append("Global packages visible here: %s" % (
-            "yes (include-system-site-packages = true)"
-            if cfg_flag(cfg, "include-system-site-packages") else "no"))
     elif kind == "venv":
         lines.append("Created by: unknown (no pyvenv.cfg in %s)"
                      % facts["prefix"])
@@ -233,6 +252,10 @@ def environment_details(facts: dict[str, object], kind: str) -> list[str]:
                      " consider recreating it with python -m venv")
     elif kind == "conda-env":
         lines.append("Created by: conda (a named environment)")
+    if kind in ("venv", "legacy-virtualenv"):
+        lines.append("Global packages visible here: %s" % (
+            "yes (they are on sys.path)" if facts["global_visible"]
+            else "no"))
     return lines
 
 
@@ -246,7 +269,7 @@ def build_report(facts: dict[str, object]) -> dict[str, object]:
     install_dirs = facts["install_dirs"]
     global_dirs = facts["global_dirs"]
     assert isinstance(install_dirs, list) and isinstance(global_dirs, list)
-    name = os.path.basename(prefix.rstrip("/\\")) or prefix
+    name = last_component(prefix) or prefix
     if kind.startswith("conda") and isinstance(facts["conda_env_name"], str):
         name = facts["conda_env_name"]
     locations = [("Global packages", global_dirs),

@@ -305,3 +305,16 @@ def git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", *args], cwd=repo, check=True, text=True,
                           capture_output=True, env=clean_env(env),
                           timeout=30)
+
+
+# --- Loading a script as a module, for unit tests ---------------------------
+
+def load_script(name: str, path: Optional[Path] = None) -> object:
+    """Import a script by path (it has no package) as a fresh module."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "matrix_" + name, path or SCRIPTS[name])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
