@@ -267,8 +267,9 @@ def test_conda_base_is_global_with_advice() -> None:
 def test_legacy_virtualenv_is_isolated() -> None:
     lines = construct.render(construct.build_report(facts(
         prefix="/home/neo/env", base_prefix="/home/neo/env",
-        real_prefix="/usr", install_dirs=["/home/neo/env/lib/python3.11/site-packages"],
-        global_visible=False))).splitlines()
+        real_prefix="/usr",
+        install_dirs=["/home/neo/env/lib/python3.11/site-packages"]))
+    ).splitlines()
     assert lines[:5] == ["MATRIX STATUS: Welcome to the construct", "",
                          "Current Python: /usr/bin/python3",
                          "Virtual Environment: env",
