@@ -384,18 +384,21 @@ def compare_managers(packages: dict[str, dict[str, object]],
 # --- Fetching data with requests ------------------------------------------
 
 def mask_url(url: str) -> str:
-    """The URL with its password (or token) and secret query values hidden."""
+    """The URL with its password (or token) and secret query values hidden.
+
+    The credentials end at the last "@" before the query, so a password
+    holding an unencoded "/" or "@" is still hidden whole.
+    """
     scheme, sep, rest = url.partition("://")
     if not sep:
         return url
-    cut = min([i for i in (rest.find("/"), rest.find("?"), rest.find("#"))
-               if i >= 0] or [len(rest)])
-    netloc, tail = rest[:cut], rest[cut:]
-    if "@" in netloc:
-        userinfo, _, host = netloc.rpartition("@")
+    rest, hash_mark, fragment = rest.partition("#")
+    before_query, qmark, query = rest.partition("?")
+    userinfo, at, location = before_query.rpartition("@")
+    if at:
         user, colon, _ = userinfo.partition(":")
-        netloc = ("%s:***@%s" % (user, host)) if colon else "***@" + host
-    path, qmark, query = tail.partition("?")
+        safe_user = colon and "/" not in user
+        location = (user + ":***@" if safe_user else "***@") + location
     if qmark:
         fields = []
         for field in query.split("&"):
@@ -403,8 +406,8 @@ def mask_url(url: str) -> str:
             if eq and any(w in key.lower() for w in SECRET_QUERY_WORDS):
                 value = "***"
             fields.append(key + eq + value)
-        path += "?" + "&".join(fields)
-    return scheme + "://" + netloc + path
+        location += "?" + "&".join(fields)
+    return scheme + "://" + location + hash_mark + fragment
 
 
 class TextBuffer:
@@ -454,40 +457,40 @@ class TextBuffer:
 
 
 def fetch_text(url: str) -> tuple[str | None, str | None]:
-    """The body of ``url`` as text, or an error message (URL masked)."""
+    """The body of ``url`` as text, or an error message.
+
+    The message never repeats the URL: the caller shows it masked.
+    """
     import requests
 
-    shown = mask_url(url)
     try:
         with requests.get(url, timeout=FETCH_TIMEOUT, stream=True) as reply:
             if reply.status_code >= 400:
-                return None, "%s answered HTTP %d %s" % (
-                    shown, reply.status_code, reply.reason or "")
+                return None, "the server answered HTTP %d %s" % (
+                    reply.status_code, reply.reason or "")
             declared = reply.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > FETCH_LIMIT:
-                return None, "%s sends %s bytes, over the %d MiB limit" % (
-                    shown, declared, FETCH_LIMIT // (1024 * 1024))
+                return None, "the body is %s bytes, over the %d MiB limit" % (
+                    declared, FETCH_LIMIT // (1024 * 1024))
             body = bytearray()
             for chunk in reply.iter_content(chunk_size=65536):
                 body += chunk
                 if len(body) > FETCH_LIMIT:
-                    return None, "%s sends more than the %d MiB limit" % (
-                        shown, FETCH_LIMIT // (1024 * 1024))
+                    return None, "the body is over the %d MiB limit" % (
+                        FETCH_LIMIT // (1024 * 1024))
     except requests.exceptions.ConnectTimeout:
-        return None, "%s: no connection within %.0f s" % (
-            shown, FETCH_TIMEOUT[0])
+        return None, "no connection within %g s" % FETCH_TIMEOUT[0]
     except requests.exceptions.ReadTimeout:
-        return None, "%s: no data for %.0f s" % (shown, FETCH_TIMEOUT[1])
+        return None, "no data for %g s (read timeout)" % FETCH_TIMEOUT[1]
     except requests.exceptions.ConnectionError:
-        return None, "%s: cannot connect (refused, unreachable or no " \
-            "network)" % shown
+        return None, "cannot connect (refused, unreachable or no network)"
     except requests.exceptions.RequestException as error:
         # requests' messages repeat the URL, secrets included: name the kind.
-        return None, "%s: %s" % (shown, type(error).__name__)
+        return None, "the request failed (%s)" % type(error).__name__
     try:
         return bytes(body).decode("utf-8-sig"), None
     except UnicodeDecodeError:
-        return None, "%s: the body is not UTF-8 text" % shown
+        return None, "the body is not UTF-8 text"
 
 
 def numbers_from_text(text: str) -> tuple[object, str | None]:
@@ -771,8 +774,8 @@ def install_lines(here: str) -> list[str]:
 
 
 def say(lines: list[str]) -> None:
-    """Print one block of lines followed by a blank line."""
-    print("\n".join(lines) + "\n", flush=True)
+    """Print one block of lines after a blank line (the block separator)."""
+    print("\n" + "\n".join(lines), flush=True)
 
 
 def main(argv: list[str]) -> int:
@@ -784,7 +787,7 @@ def main(argv: list[str]) -> int:
         print(HELP)
         return 0
     here = script_dir()
-    say(["LOADING STATUS: Loading programs..."])
+    print("LOADING STATUS: Loading programs...", flush=True)
     packages = {dist: installed_package(dist, module)
                 for dist, module, _ in PACKAGES}
     missing = [d for d, facts in packages.items() if not facts["found"]]
@@ -825,17 +828,17 @@ def main(argv: list[str]) -> int:
                                     int(str(options["seed"])))
         title = "Simulated Matrix data (seed %s)" % options["seed"]
     assert hasattr(values, "__len__")
-    print("Analyzing Matrix data...", flush=True)
-    print("Processing %d data points..." % len(values), flush=True)
+    say(["Analyzing Matrix data...",
+         "Processing %d data points..." % len(values)])
     numbers, arrays = analyse(values, injected)
-    print("Generating visualization...\n", flush=True)
+    print("Generating visualization...", flush=True)
     output = str(options["output"])
     error = draw(values, numbers, arrays, title, output)
     if error:
         print("loading.py: " + error, file=sys.stderr)
         return 1
     say(["Analysis complete!", "Results saved to: %s" % output])
-    print("\n".join(results_lines(numbers)))
+    say(results_lines(numbers))
     return 0
 
 
