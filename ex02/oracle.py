@@ -172,9 +172,7 @@ def choose_env_file(requested: str | None, here: str) -> str | None:
 def read_env_file(path: str) -> tuple[list[Binding], list[str], str | None]:
     """Parse a .env file with python-dotenv, keeping line numbers.
 
-    Returns (bindings as (line, key, value), problems, fatal error). The
-    problems are python-dotenv's silent corruptions, named by key and line,
-    never by value.
+    Returns (bindings as (line, key, value), problems, fatal error).
     """
     from dotenv.parser import parse_stream
 
@@ -183,47 +181,57 @@ def read_env_file(path: str) -> tuple[list[Binding], list[str], str | None]:
             return [], [], "%s is larger than %d KiB: not a .env file" % (
                 path, MAX_ENV_FILE // 1024)
         with open(path, encoding="utf-8") as handle:
-            if "\x00" in handle.read():
+            text = handle.read()
+            if "\x00" in text:
                 return [], [], "%s holds binary data: not a .env file" % path
             handle.seek(0)
-            parsed = list(parse_stream(handle))
+            parsed = [(b.original.line, b.key, b.value, b.error)
+                      for b in parse_stream(handle)]
     except UnicodeDecodeError:
         return [], [], "%s is not UTF-8 text" % path
     except OSError as error:
         return [], [], "cannot read %s: %s" % (path, error.strerror or error)
+    bindings, problems = review_bindings(parsed, text.startswith("\ufeff"))
+    return bindings, problems, None
+
+
+def review_bindings(parsed: list[tuple[int, str | None, str | None, bool]],
+                    bom: bool) -> tuple[list[Binding], list[str]]:
+    """Keep the real bindings; name each silent corruption by key and line,
+    never by value."""
     bindings: list[Binding] = []
     problems: list[str] = []
     first_line: dict[str, int] = {}
-    for binding in parsed:
-        line = binding.original.line
-        if binding.error:
+    for line, key, value, error in parsed:
+        if error:
             problems.append("line %d cannot be parsed (python-dotenv "
                             "skips it): write KEY=value" % line)
             continue
-        if binding.key is None:         # a comment or a blank line
+        if key is None:                 # a comment or a blank line
             continue
-        key = binding.key
-        if key.startswith("\ufeff"):
-            # A UTF-8 byte-order mark becomes part of the first key.
+        if bom and not first_line:
+            # python-dotenv before 1.2 (and shells, docker --env-file)
+            # read a UTF-8 byte-order mark as part of the first key.
             key = key.lstrip("\ufeff")
-            problems.append("line %d: a byte-order mark hides %s from "
-                            "python-dotenv: save the file as UTF-8 without "
-                            "BOM" % (line, key))
+            problems.append("line %d starts with a byte-order mark, which "
+                            "older python-dotenv releases read as part of "
+                            "%s: save the file as UTF-8 without BOM"
+                            % (line, key))
         if key in first_line:
             problems.append("%s is set twice (lines %d and %d): the last "
                             "one wins; keep one" % (key, first_line[key],
                                                     line))
         first_line.setdefault(key, line)
-        if binding.value is None or binding.value == "":
+        if not value:
             problems.append("%s (line %d) has no value" % (key, line))
-        elif "$" in binding.value and key in KEYS:
+        elif "${" in value and key in KEYS:
             # load_dotenv() expands ${VAR} even in single quotes; this
             # script reads values as written, so say where they differ.
-            problems.append("%s (line %d) holds '$': read as written here, "
+            problems.append("%s (line %d) holds '${': read as written here, "
                             "but load_dotenv() would expand it (pass "
                             "interpolate=False)" % (key, line))
-        bindings.append((line, key, binding.value))
-    return bindings, problems, None
+        bindings.append((line, key, value))
+    return bindings, problems
 
 
 # --- Gathering the configuration ------------------------------------------
@@ -510,18 +518,22 @@ def git_status(env_path: str) -> str:
     return "ignored" if gitignore_says_ignored(env_path) else "not ignored"
 
 
-def check_env_file(env_path: str | None, problems: list[str],
-                   defined: set[str], config: Config,
-                   production: bool, dotenv_missing: bool,
-                   here: str) -> list[str]:
+def check_env_file(loaded: dict[str, object], config: Config,
+                   production: bool, here: str) -> list[str]:
     """Problems with the .env file, each with its fix; [] when all is well."""
-    if dotenv_missing:
+    env_path = loaded["path"]
+    if loaded["dotenv_missing"]:
         return ["not read: python-dotenv is not installed (pip install "
                 "python-dotenv)"]
-    if env_path is None:
+    if not isinstance(env_path, str):
         return ["no .env file found: cp %s %s" % (
             shown_path(os.path.join(here, EXAMPLE_NAME)),
             shown_path(os.path.join(here, ENV_FILE_NAME)))]
+    if loaded["error"]:
+        return [str(loaded["error"])]
+    problems = loaded["problems"]
+    defined = loaded["defined"]
+    assert isinstance(problems, list) and isinstance(defined, set)
     found = list(problems)
     for key in KEYS:
         # A key may be left out of the file when the environment sets it.
@@ -531,7 +543,7 @@ def check_env_file(env_path: str | None, problems: list[str],
     status = git_status(env_path)
     if status == "tracked":
         found.append("it is committed to git: git rm --cached %s, then "
-                     "commit" % env_path)
+                     "commit" % shown_path(env_path))
     elif status == "not ignored":
         found.append("git does not ignore it: add %s to .gitignore"
                      % os.path.basename(env_path))
@@ -541,7 +553,8 @@ def check_env_file(env_path: str | None, problems: list[str],
         except OSError:
             mode = 0
         if mode & 0o077:
-            found.append("other users can read it: chmod 600 %s" % env_path)
+            found.append("other users can read it: chmod 600 %s"
+                         % shown_path(env_path))
     return found
 
 
@@ -564,60 +577,77 @@ def check_overrides(config: Config,
 
 # --- The report -----------------------------------------------------------
 
-def build_report(options: dict[str, object], environ: dict[str, str],
-                 here: str) -> dict[str, object]:
-    """Gather, judge and decide everything the output will say."""
-    requested = options["env_file"]
-    env_path = choose_env_file(requested if isinstance(requested, str)
-                               else None, here)
-    notes: list[str] = []
+def load_configuration(requested: str | None, environ: dict[str, str],
+                       here: str) -> dict[str, object]:
+    """Find and parse the .env file, and resolve every key's value."""
+    env_path = choose_env_file(requested, here)
     bindings: list[Binding] = []
-    file_problems: list[str] = []
-    fatal: list[str] = []
-    dotenv_missing = False
+    problems: list[str] = []
+    error = None
     try:
         import dotenv  # noqa: F401  (only asks whether it is installed)
+        dotenv_missing = False
     except ImportError:
         dotenv_missing = True
-        notes.append("python-dotenv is not installed: reading the real "
-                     "environment only. Install it: pip install -r %s"
-                     % shown_path(os.path.join(here, "requirements.txt")))
     if env_path is not None and not dotenv_missing:
-        bindings, file_problems, error = read_env_file(env_path)
-        if error:
-            if requested is not None:
-                fatal.append(error)
-            else:
-                file_problems.append(error)
-    label = os.path.basename(env_path) if env_path else ENV_FILE_NAME
-    config = resolve(environ, bindings, label)
+        bindings, problems, error = read_env_file(env_path)
     example_path = os.path.join(here, EXAMPLE_NAME)
-    example = {} if dotenv_missing else (read_example(example_path) or {})
-    has_example = os.path.isfile(example_path)
+    label = os.path.basename(env_path) if env_path else ENV_FILE_NAME
+    return {
+        "path": env_path, "dotenv_missing": dotenv_missing,
+        "problems": problems, "error": error,
+        "defined": {key for _, key, _ in bindings},
+        "config": resolve(environ, bindings, label),
+        "example_path": example_path,
+        "example": {} if dotenv_missing
+        else read_example(example_path) or {},
+    }
 
-    mode_value = (config["MATRIX_MODE"]["value"] or "").lower()
-    if mode_value not in MODES:
-        fatal.append("MATRIX_MODE must be development or production "
-                     "(set in %s)" % config["MATRIX_MODE"]["source"])
-    production = mode_value == "production"
-    judged = {
+
+def judge_all(config: Config, example: dict[str, str],
+              production: bool) -> dict[str, Judgement]:
+    """The status line, and any problem, of each configuration entry."""
+    log_level = config["LOG_LEVEL"]
+    return {
         "Database": judge_database(config["DATABASE_URL"]["value"],
                                    production),
         "API Access": judge_api_key(config["API_KEY"]["value"],
                                     example.get("API_KEY"), production),
-        "Log Level": judge_log_level(
-            config["LOG_LEVEL"]["value"],
-            config["LOG_LEVEL"]["origin"] == "default", production),
+        "Log Level": judge_log_level(log_level["value"],
+                                     log_level["origin"] == "default",
+                                     production),
         "Zion Network": judge_endpoint(config["ZION_ENDPOINT"]["value"],
                                        production),
     }
-    if production:
-        for key in KEYS:
-            if config[key]["origin"] == "default":
-                if key != "LOG_LEVEL":      # already judged above
-                    fatal.append("production requires %s to be set" % key)
-    errors = fatal + [p for _, level, p in judged.values() if level == "error"]
-    warnings = [p for _, level, p in judged.values() if level == "warn"]
+
+
+def build_report(options: dict[str, object], environ: dict[str, str],
+                 here: str) -> dict[str, object]:
+    """Gather, judge and decide everything the output will say."""
+    requested = options["env_file"]
+    loaded = load_configuration(
+        requested if isinstance(requested, str) else None, environ, here)
+    config = loaded["config"]
+    example = loaded["example"]
+    env_path = loaded["path"]
+    assert isinstance(config, dict) and isinstance(example, dict)
+    assert env_path is None or isinstance(env_path, str)
+    notes = []
+    if loaded["dotenv_missing"]:
+        notes.append("python-dotenv is not installed: reading the real "
+                     "environment only. Install it: pip install -r %s"
+                     % shown_path(os.path.join(here, "requirements.txt")))
+    errors = []
+    if requested is not None and loaded["error"]:
+        errors.append(str(loaded["error"]))     # the file the user named
+    mode = (config["MATRIX_MODE"]["value"] or "").lower()
+    if mode not in MODES:
+        errors.append("MATRIX_MODE must be development or production "
+                      "(set in %s)" % config["MATRIX_MODE"]["source"])
+    production = mode == "production"
+    judged = judge_all(config, example, production)
+    errors += [problem for _, level, problem in judged.values()
+               if level == "error"]
 
     scan = scan_for_secrets(here, [env_path] if env_path else [],
                             loaded_secrets(config, example))
@@ -626,24 +656,25 @@ def build_report(options: dict[str, object], environ: dict[str, str],
     if overriding:
         overrides_label += " (set in the environment now: %s)" % ", ".join(
             overriding)
+    example_path = str(loaded["example_path"])
     checks = [
         ("No hardcoded secrets detected",
          ["hardcoded secret in ex02/" + f for f in scan]),
         (".env file properly configured",
-         [".env file: " + p for p in check_env_file(
-             env_path, file_problems, {key for _, key, _ in bindings},
-             config, production, dotenv_missing, here)]),
+         [".env file: " + problem for problem in check_env_file(
+             loaded, config, production, here)]),
         (overrides_label,
          check_overrides(config, shown_path(example_path),
-                         has_example, production)),
+                         os.path.isfile(example_path), production)),
     ]
     return {
-        "mode": mode_value if mode_value in MODES else "invalid",
+        "mode": mode if mode in MODES else "invalid",
         "status": {name: status for name, (status, _, _) in judged.items()},
         "checks": checks,
-        "source": env_path,
+        "source": shown_path(env_path) if env_path else None,
         "notes": notes,
-        "warnings": warnings,
+        "warnings": [problem for _, level, problem in judged.values()
+                     if level == "warn"],
         "errors": errors,
         "table": [(k, "-" if config[k]["value"] is None
                    else mask_value(k, str(config[k]["value"])),
