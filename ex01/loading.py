@@ -563,11 +563,12 @@ def simulate(points: int, seed: int) -> "tuple[object, object]":
     return values, where
 
 
-def analyse(values: object,
-            injected: object) -> tuple[dict[str, float], dict[str, object]]:
+def analyse(values: object, injected: object
+            ) -> tuple[dict[str, float], dict[str, list[float]]]:
     """Rolling statistics and anomalies, computed with pandas and numpy.
 
-    Returns (numbers for the report, arrays for the figure).
+    Returns (numbers for the report, the figure's data reduced to a few
+    thousand values whatever the number of points).
     """
     import numpy as np
     import pandas as pd
@@ -585,108 +586,115 @@ def analyse(values: object,
     del spread
     strength = pd.Series(np.abs(residual) / sigma, copy=False)
     found = strength[strength > ANOMALY_SIGMA]
-    found_at = found.index.to_numpy()
     numbers = {
         "points": points, "window": window, "sigma": sigma,
         "mean": float(series.mean()), "std": float(series.std()),
         "min": float(series.min()), "max": float(series.max()),
-        "found": len(found_at),
+        "found": len(found),
         "strongest_at": int(strength.to_numpy().argmax()),
         "strongest": float(strength.max()),
+        "per_bin": -(-points // PLOT_BINS) if points > 2 * PLOT_BINS else 1,
     }
     if isinstance(injected, np.ndarray):
         numbers["injected"] = len(injected)
-        numbers["matched"] = len(np.intersect1d(found_at, injected))
-    arrays = {"rolling": rolling.to_numpy(), "residual": residual,
-              "found_at": found_at, "found_strength": found.to_numpy(),
-              "injected": injected}
-    return numbers, arrays
+        numbers["matched"] = len(np.intersect1d(found.index, injected))
+    # The figure's data: everything O(points) happens here, so that drawing
+    # costs the same for ten million points as for ten thousand.
+    strongest = found.sort_values(ascending=False, kind="stable")
+    marked = np.sort(strongest.index.to_numpy()[:MAX_MARKED])
+    limit = max(float(strength.max()), ANOMALY_SIGMA) * 1.05
+    counts, edges = np.histogram(residual, bins=120,
+                                 range=(-limit * sigma, limit * sigma))
+    planted = injected if isinstance(injected, np.ndarray) \
+        else np.array([], dtype=np.int64)
+    plot = {"marked_x": marked.tolist(), "marked_y": values[marked].tolist(),
+            "injected_x": planted.tolist(),
+            "injected_y": values[planted].tolist(),
+            "counts": counts.tolist(), "edges": (edges / sigma).tolist()}
+    if numbers["per_bin"] > 1:
+        # A faithful reduction: the min and max of each bin keep every
+        # spike visible; the rolling mean is smooth, its bin mean will do.
+        starts = np.linspace(0, points, PLOT_BINS + 1).astype(np.int64)[:-1]
+        counts_per_bin = np.diff(np.append(starts, points))
+        plot.update(
+            x=starts.tolist(),
+            low=np.minimum.reduceat(values, starts).tolist(),
+            high=np.maximum.reduceat(values, starts).tolist(),
+            rolling=(np.add.reduceat(rolling.to_numpy(), starts)
+                     / counts_per_bin).tolist())
+    else:
+        plot.update(x=list(range(points)), low=values.tolist(),
+                    high=values.tolist(), rolling=rolling.tolist())
+    return numbers, plot
 
 
-def envelope(values: object, bins: int) -> tuple[object, object, object]:
-    """Per-bin (x, min, max): a faithful reduction of a long series.
-
-    Every spike stays visible, and drawing costs the same for ten million
-    points as for ten thousand.
-    """
-    import numpy as np
-
-    assert isinstance(values, np.ndarray)
-    edges = np.linspace(0, len(values), bins + 1).astype(np.int64)[:-1]
-    return (edges, np.minimum.reduceat(values, edges),
-            np.maximum.reduceat(values, edges))
+def plain_number(value: float, _position: object = None) -> str:
+    return "%g" % value
 
 
-def draw(values: object, numbers: dict[str, float],
-         arrays: dict[str, object], title: str, output: str) -> str | None:
+def draw(numbers: dict[str, float], plot: dict[str, list[float]],
+         title: str, output: str) -> str | None:
     """Two panels into a PNG; an error message when it cannot be written."""
     import matplotlib
-    import numpy as np
 
     # Agg renders to files only: no display needed, and it overrides any
     # GUI backend named by MPLBACKEND or a matplotlibrc.
     matplotlib.use("Agg", force=True)
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
-    rolling, residual = arrays["rolling"], arrays["residual"]
-    found_at, strength = arrays["found_at"], arrays["found_strength"]
-    injected = arrays["injected"]
-    assert isinstance(values, np.ndarray) and isinstance(rolling, np.ndarray)
-    assert isinstance(residual, np.ndarray)
-    assert isinstance(found_at, np.ndarray)
-    assert isinstance(strength, np.ndarray)
-    window_label = "rolling mean (%d points)" % numbers["window"]
-    figure = Figure(figsize=(12, 8), dpi=100, layout="constrained")
+    figure = Figure(figsize=(11, 7), dpi=100)
+    figure.subplots_adjust(left=0.085, right=0.98, bottom=0.07, top=0.95,
+                           hspace=0.3)
     series_ax, histogram_ax = figure.subplots(2, 1, height_ratios=(3, 2))
-    if len(values) > 2 * PLOT_BINS:
-        x, low, high = envelope(values, PLOT_BINS)
-        series_ax.fill_between(x, low, high, step="post", color="#2ca02c",
-                               alpha=0.6, linewidth=0,
-                               label="signal (min-max of each %d points)"
-                               % -(-len(values) // PLOT_BINS))
-        x, low, high = envelope(rolling, PLOT_BINS)
-        assert isinstance(low, np.ndarray) and isinstance(high, np.ndarray)
-        series_ax.plot(x, (low + high) / 2, color="black", linewidth=1,
-                       label=window_label)
+    # Five ticks per axis read as well as nine, and each tick costs a
+    # millisecond to build in a fresh process.
+    for axis in (series_ax.xaxis, series_ax.yaxis, histogram_ax.xaxis):
+        axis.set_major_locator(MaxNLocator(5))
+    if numbers["per_bin"] > 1:
+        series_ax.fill_between(plot["x"], plot["low"], plot["high"],
+                               step="post", color="#2ca02c", alpha=0.6,
+                               linewidth=0, label="signal (min-max of each "
+                               "%d points)" % numbers["per_bin"])
     else:
-        series_ax.plot(values, color="#2ca02c", linewidth=0.8,
-                       label="signal")
-        series_ax.plot(rolling, color="black", linewidth=1,
-                       label=window_label)
-    strongest = np.argsort(strength, kind="stable")[::-1][:MAX_MARKED]
-    marked = np.sort(found_at[strongest])
-    series_ax.scatter(marked, values[marked], color="red", marker="x",
-                      zorder=3, label="anomalies found (%d%s)" % (
-                          len(found_at), ", strongest %d marked" % MAX_MARKED
-                          if len(found_at) > MAX_MARKED else ""))
-    if isinstance(injected, np.ndarray):
-        series_ax.scatter(injected, values[injected], facecolors="none",
-                          edgecolors="blue", s=80, zorder=3,
-                          label="anomalies injected (%d)" % len(injected))
+        series_ax.plot(plot["x"], plot["low"], color="#2ca02c",
+                       linewidth=0.8, label="signal")
+    series_ax.plot(plot["x"], plot["rolling"], color="black", linewidth=1,
+                   label="rolling mean (%d points)" % numbers["window"])
+    shown = len(plot["marked_x"])
+    series_ax.scatter(plot["marked_x"], plot["marked_y"], color="red",
+                      marker="x", zorder=3, label="anomalies found (%d%s)" % (
+                          numbers["found"], ", strongest %d marked" % shown
+                          if shown < numbers["found"] else ""))
+    if "injected" in numbers:
+        series_ax.scatter(plot["injected_x"], plot["injected_y"],
+                          facecolors="none", edgecolors="blue", s=80,
+                          zorder=3, label="anomalies injected (%d)"
+                          % numbers["injected"])
     series_ax.margins(y=0.3)        # room for the legend above the data
     series_ax.set_title(title)
     series_ax.set_xlabel("data point")
     series_ax.set_ylabel("signal")
     series_ax.legend(loc="upper left", ncols=2, fontsize="small")
 
-    sigma = numbers["sigma"]
-    limit = max(float(np.abs(residual).max()) / sigma, ANOMALY_SIGMA) * 1.05
-    counts, edges = np.histogram(residual, bins=120,
-                                 range=(-limit * sigma, limit * sigma))
-    histogram_ax.stairs(counts, edges / sigma, fill=True, color="#1f77b4",
-                        label="residuals")
-    histogram_ax.axvline(-ANOMALY_SIGMA, color="red", linestyle="--",
-                         linewidth=1,
-                         label="anomaly threshold (%g sigma)" % ANOMALY_SIGMA)
-    histogram_ax.axvline(ANOMALY_SIGMA, color="red", linestyle="--",
-                         linewidth=1)
+    histogram_ax.stairs(plot["counts"], plot["edges"], fill=True,
+                        color="#1f77b4", label="residuals")
+    histogram_ax.vlines((-ANOMALY_SIGMA, ANOMALY_SIGMA), 0, 1,
+                        transform=histogram_ax.get_xaxis_transform(),
+                        colors="red", linestyles="--", linewidth=1,
+                        label="anomaly threshold (%g sigma)" % ANOMALY_SIGMA)
     histogram_ax.set_yscale("log")
+    # Plain "%g" labels: the default 10^n labels go through mathtext,
+    # whose parser costs more than the rest of the figure to set up.
+    histogram_ax.yaxis.set_major_formatter(FuncFormatter(plain_number))
+    histogram_ax.yaxis.set_minor_locator(NullLocator())
     histogram_ax.set_title("Distribution of residuals (signal - rolling mean)")
     histogram_ax.set_xlabel("residual, in robust standard deviations")
     histogram_ax.set_ylabel("count (log scale)")
     histogram_ax.legend(loc="upper right", fontsize="small")
     try:
-        figure.savefig(output, format="png")
+        # Fast zlib level: the PNG is ~40% larger, written 5x faster.
+        figure.savefig(output, format="png", pil_kwargs={"compress_level": 1})
     except OSError as error:
         return "cannot write %s: %s" % (output, error.strerror or error)
     return None
@@ -830,10 +838,10 @@ def main(argv: list[str]) -> int:
     assert hasattr(values, "__len__")
     say(["Analyzing Matrix data...",
          "Processing %d data points..." % len(values)])
-    numbers, arrays = analyse(values, injected)
+    numbers, plot = analyse(values, injected)
     print("Generating visualization...", flush=True)
     output = str(options["output"])
-    error = draw(values, numbers, arrays, title, output)
+    error = draw(numbers, plot, title, output)
     if error:
         print("loading.py: " + error, file=sys.stderr)
         return 1

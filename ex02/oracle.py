@@ -37,6 +37,7 @@ MIN_KEY_FOR_TAIL = 16               # ... and only when it is this long
 # that are obviously placeholders.
 SECRET_WORDS = ("api_key", "apikey", "secret", "token", "password",
                 "passwd")
+TOKEN_PUNCTUATION = "-_+/=~."      # base64, hex, URL-safe and JWT tokens
 PLACEHOLDER_WORDS = ("example", "password", "secret", "changeme", "change-me",
                      "placeholder", "your", "dummy", "sample", "xxx", "***",
                      "<", "${")
@@ -354,39 +355,43 @@ def judge_endpoint(url: str | None, production: bool) -> Judgement:
 # --- Security checks ------------------------------------------------------
 
 def looks_random(value: str) -> bool:
-    """A long value mixing letters and digits, with many distinct characters.
+    """A long token-shaped value mixing letters and digits, with many
+    distinct characters.
 
-    A stand-in for entropy (math is not an authorized import): passwords and
-    tokens look like this, words and placeholders do not.
+    A stand-in for entropy (math is not an authorized import): keys and
+    tokens look like this; words, placeholders and code (calls, indexing,
+    attribute access) do not.
     """
     return len(value) >= 16 and len(set(value)) >= 10 \
+        and all(c.isalnum() or c in TOKEN_PUNCTUATION for c in value) \
         and any(c.isalpha() for c in value) \
         and any(c.isdigit() for c in value) \
         and not any(word in value.lower() for word in PLACEHOLDER_WORDS)
 
 
 def secret_literals(line: str) -> bool:
-    """Whether a line holds a secret-looking literal."""
+    """Whether a line holds a secret-looking literal: a secret word, then
+    "=" or ":", then a random-looking value; or a URL with a password that
+    is not a placeholder."""
     lowered = line.lower()
     for word in SECRET_WORDS:
         start = lowered.find(word)
         while start >= 0:
-            rest = line[start + len(word):].lstrip(" \"'_").lstrip()
+            rest = line[start + len(word):].lstrip(" \"'_")
             if rest[:1] in ("=", ":"):
-                value = rest[1:].strip().strip(",;").strip("\"'` ")
+                value = rest[1:].strip(" \t\"'`,;")
                 if looks_random(value.split()[0] if value else ""):
                     return True
             start = lowered.find(word, start + 1)
     at = line.find("@")
     while at >= 0:
-        begin = line.rfind("://", 0, at)
-        if begin >= 0:
-            userinfo = line[begin + 3:at]
-            _, colon, password = userinfo.partition(":")
-            if colon and password and " " not in userinfo \
-                    and not any(word in password.lower()
-                                for word in PLACEHOLDER_WORDS):
-                return True
+        scheme_end = line.rfind("://", 0, at)
+        userinfo = line[scheme_end + 3:at] if scheme_end >= 0 else ""
+        password = userinfo.partition(":")[2]
+        if password and " " not in userinfo \
+                and not any(word in password.lower()
+                            for word in PLACEHOLDER_WORDS):
+            return True
         at = line.find("@", at + 1)
     return False
 
@@ -501,14 +506,24 @@ def gitignore_says_ignored(env_path: str) -> bool:
         directory, same_dir = parent, False
 
 
+def in_repository(directory: str) -> bool:
+    """Whether a .git (directory, or file in a worktree) is here or above."""
+    while not os.path.exists(os.path.join(directory, ".git")):
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return False
+        directory = parent
+    return True
+
+
 def git_status(env_path: str) -> str:
     """'ignored', 'tracked' or 'not ignored', for env_path."""
     directory = os.path.dirname(os.path.abspath(env_path))
     name = os.path.basename(env_path)
     # check-ignore: 0 ignored, 1 not ignored (a tracked file is never
-    # ignored), 128 not a repository or no git.
+    # ignored), 128 not a repository, None no git to run.
     code = run_quietly(["git", "-C", directory, "check-ignore", "-q", "--",
-                        name])
+                        name]) if in_repository(directory) else None
     if code == 0:
         return "ignored"
     if code == 1:

@@ -238,8 +238,8 @@ def facts(**changes: object) -> dict[str, object]:
     base: dict[str, object] = {
         "executable": "/usr/bin/python3", "version": "3.11.2",
         "prefix": "/usr", "base_prefix": "/usr", "real_prefix": None,
-        "virtual_env": None, "pyvenv_cfg": None, "conda": False,
-        "conda_env_name": None, "install_dirs": ["/usr/lib/site-packages"],
+        "virtual_env": None, "cfg": None, "conda": False,
+        "conda_name": None, "install_dirs": ["/usr/lib/site-packages"],
         "global_dirs": ["/usr/lib/site-packages"], "user_site": None,
         "global_visible": False}
     base.update(changes)
@@ -249,7 +249,7 @@ def facts(**changes: object) -> dict[str, object]:
 def test_named_conda_env_is_isolated_and_named() -> None:
     report = construct.build_report(facts(
         prefix="/opt/conda/envs/zion", base_prefix="/opt/conda/envs/zion",
-        conda=True, conda_env_name="zion"))
+        conda=True, conda_name="zion"))
     lines = construct.render(report).splitlines()
     assert lines[0] == "MATRIX STATUS: Welcome to the construct"
     assert "Virtual Environment: zion" in lines
@@ -259,7 +259,7 @@ def test_named_conda_env_is_isolated_and_named() -> None:
 def test_conda_base_is_global_with_advice() -> None:
     lines = construct.render(construct.build_report(facts(
         prefix="/opt/conda", base_prefix="/opt/conda", conda=True,
-        conda_env_name="base"))).splitlines()
+        conda_name="base"))).splitlines()
     assert lines[0] == "MATRIX STATUS: You're still plugged in"
     assert any("conda's base environment" in n for n in notes(lines))
 
@@ -332,14 +332,14 @@ def test_creator(cfg: "dict[str, str] | None", made_by: "str | None") -> None:
 def test_include_system_site_packages_is_read_case_insensitively() -> None:
     cfg = construct.parse_pyvenv_cfg("include-system-site-packages = True")
     lines = construct.render(construct.build_report(facts(
-        prefix="/v", pyvenv_cfg=cfg))).splitlines()
+        prefix="/v", cfg=cfg))).splitlines()
     assert any("leak" in n for n in notes(lines))
 
 
 def test_broken_venv_home_is_reported(tmp_path: Path) -> None:
     lines = construct.render(construct.build_report(facts(
-        prefix="/v", pyvenv_cfg={"home": str(tmp_path / "gone"),
-                                 "version": "3.11.2"}))).splitlines()
+        prefix="/v", cfg={"home": str(tmp_path / "gone"),
+                          "version": "3.11.2"}))).splitlines()
     [note] = notes(lines)
     assert "broken" in note and str(tmp_path / "gone") in note
 

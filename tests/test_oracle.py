@@ -416,6 +416,9 @@ def test_hardcoded_secret_in_the_script_is_found(run_script,
     ("password = 'your-password-here-0000'", False),
     ("API_KEY=short1", False),
     ("SECRET_WORDS = ('api_key', 'secret')", False),
+    ("    password = userinfo.partition(':')[2]", False),
+    ("token = self.tokens[0x1f2e3d4c5b6a7980]", False),
+    ('"password": "Xk3-9dLq_2mZ8pW4vR"', True),
 ])
 def test_secret_literal_detection(line: str, found: bool) -> None:
     assert oracle.secret_literals(line) is found

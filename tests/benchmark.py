@@ -1,0 +1,164 @@
+"""Speed and memory of the three scripts, as whole processes, against
+baselines measured in the same run on the same interpreter.
+
+    poetry run python tests/benchmark.py [--runs N] [--quick]
+
+Each comparison alternates baseline and script (paired runs) after a
+warm-up, with PYTHONDONTWRITEBYTECODE unset so that imports use their
+cached bytecode as they do on a user's machine, and reports medians and
+their ratio. Peak memory is each process's own maximum resident set size
+(wait4). Exits 1 when a target is missed.
+"""
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+ENV = {k: v for k, v in os.environ.items()
+       if k not in ("PYTHONDONTWRITEBYTECODE", "VIRTUAL_ENV", "PYTHONPATH")
+       and not k.startswith(("MATRIX_", "MPL"))}
+HEAVY_IMPORTS = ("import numpy, pandas, matplotlib; matplotlib.use('Agg'); "
+                 "import matplotlib.pyplot")
+
+
+def measure(argv: list[str], cwd: Path) -> tuple[float, int]:
+    """(wall seconds, peak RSS in KiB) of one run, which must succeed."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, env=ENV,
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss
+
+
+def compare(name: str, baseline: list[str], script: list[str], cwd: Path,
+            runs: int, time_target: float,
+            memory_target: Optional[float] = None) -> bool:
+    for _ in range(3):                               # warm-up
+        measure(baseline, cwd)
+        measure(script, cwd)
+    base_times, script_times, base_rss, script_rss = [], [], [], []
+    for _ in range(runs):
+        for argv, times, rss in ((baseline, base_times, base_rss),
+                                 (script, script_times, script_rss)):
+            elapsed, peak = measure(argv, cwd)
+            times.append(elapsed)
+            rss.append(peak)
+    base_t = statistics.median(base_times)
+    script_t = statistics.median(script_times)
+    ratio = script_t / base_t
+    ok = ratio <= time_target
+    line = "%-34s %8.1f ms vs %8.1f ms  x%.2f (target <= %.2f)" % (
+        name, script_t * 1000, base_t * 1000, ratio, time_target)
+    if memory_target is not None:
+        memory = statistics.median(script_rss) / statistics.median(base_rss)
+        ok = ok and memory <= memory_target
+        line += "; memory %.0f vs %.0f MiB x%.2f (target <= %.2f)" % (
+            statistics.median(script_rss) / 1024,
+            statistics.median(base_rss) / 1024, memory, memory_target)
+    print(("PASS " if ok else "FAIL ") + line, flush=True)
+    return ok
+
+
+def drawing_seconds(points: int) -> float:
+    """Median time of loading.py's draw() alone (figure and PNG)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("loading",
+                                                  ROOT / "ex01" / "loading.py")
+    assert spec is not None and spec.loader is not None
+    loading = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loading)
+    values, injected = loading.simulate(points, 1999)
+    numbers, plot = loading.analyse(values, injected)
+    with tempfile.TemporaryDirectory() as out:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            error = loading.draw(numbers, plot, "bench",
+                                 str(Path(out) / "bench.png"))
+            times.append(time.perf_counter() - start)
+            assert error is None, error
+    return statistics.median(times)
+
+
+def scale(runs: int) -> bool:
+    """10 million points: total time and memory, and the drawing's cost."""
+    with tempfile.TemporaryDirectory() as tmp:
+        argv = [PYTHON, str(ROOT / "ex01" / "loading.py"), "--points",
+                "10000000"]
+        elapsed, peak = measure(argv, Path(tmp))
+    ok = elapsed < 10 and peak < 1.5 * 1024 * 1024
+    print("%s loading.py --points 10000000      %8.2f s (target < 10 s); "
+          "peak memory %.0f MiB (target < 1536)" % (
+              "PASS" if ok else "FAIL", elapsed, peak / 1024), flush=True)
+    small, large = drawing_seconds(100_000), drawing_seconds(10_000_000)
+    # Equal work up to noise: allow 10% (a few tens of milliseconds).
+    drawing_ok = large <= small * 1.10
+    print("%s drawing at 10M vs 100k points   %8.1f ms vs %8.1f ms  x%.2f "
+          "(target: no larger)" % ("PASS" if drawing_ok else "FAIL",
+                                   large * 1000, small * 1000, large / small),
+          flush=True)
+    return ok and drawing_ok
+
+
+def bare_venv(base: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip",
+                    str(base / "bare")], check=True)
+    return base / "bare" / "bin" / "python"
+
+
+def oracle_copy(base: Path) -> Path:
+    (base / "ex02").mkdir()
+    for name in ("oracle.py", ".env.example", ".gitignore"):
+        shutil.copy(ROOT / "ex02" / name, base / "ex02" / name)
+    shutil.copy(ROOT / "ex02" / ".env.example", base / "ex02" / ".env")
+    return base / "ex02" / "oracle.py"
+
+
+def main(argv: list[str]) -> int:
+    runs = 9 if "--quick" in argv else 25
+    if "--runs" in argv:
+        runs = int(argv[argv.index("--runs") + 1])
+    print("Python %s at %s; %d paired runs each, medians\n"
+          % (sys.version.split()[0], PYTHON, runs), flush=True)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        checks: list[Callable[[], bool]] = [
+            lambda: compare("construct.py vs python -c pass",
+                            [PYTHON, "-c", "pass"],
+                            [PYTHON, str(ROOT / "ex0" / "construct.py")],
+                            base, runs * 2, 1.15),
+            lambda: compare("oracle.py vs import dotenv",
+                            [PYTHON, "-c", "import dotenv"],
+                            [PYTHON, str(oracle_copy(base))],
+                            base, runs * 2, 1.25),
+            lambda: compare("loading.py missing path (bare venv)",
+                            [str(bare_venv(base)), "-c",
+                             "import importlib.util, importlib.metadata"],
+                            [str(base / "bare" / "bin" / "python"),
+                             str(ROOT / "ex01" / "loading.py")],
+                            base, runs * 2, 1.30),
+            lambda: compare("loading.py default run",
+                            [PYTHON, "-c", HEAVY_IMPORTS],
+                            [PYTHON, str(ROOT / "ex01" / "loading.py")],
+                            base, runs, 1.25, memory_target=1.20),
+            lambda: scale(runs),
+        ]
+        for check in checks:
+            results.append(check())
+    print("\n%d of %d targets met" % (sum(results), len(results)))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
