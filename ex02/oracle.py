@@ -450,23 +450,39 @@ def loaded_secrets(config: Config,
     return secrets
 
 
-def run_quietly(argv: list[str]) -> int | None:
-    """Run a command without output; its exit code, or None if it cannot run.
+def start_quietly(argv: list[str]) -> int | None:
+    """Start a command with its output discarded; its pid, or None.
 
     os.posix_spawnp runs git directly, without a shell; on systems without
-    it (Windows) the caller falls back on reading .gitignore files.
+    it (Windows) the callers fall back on reading .gitignore files.
     """
-    spawn = getattr(os, "posix_spawnp", None)
-    if spawn is None:
+    if not hasattr(os, "posix_spawnp"):
         return None
     quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0)
              for fd in (1, 2)]
     try:
-        pid = spawn(argv[0], argv, dict(os.environ), file_actions=quiet)
+        return os.posix_spawnp(argv[0], argv, dict(os.environ),
+                               file_actions=quiet)
+    except OSError:             # no git on PATH
+        return None
+
+
+def exit_code(pid: int | None) -> int | None:
+    """Wait for a started command: its exit code, or None."""
+    if pid is None:
+        return None
+    try:
         _, status = os.waitpid(pid, 0)
     except OSError:
         return None
-    return int(os.waitstatus_to_exitcode(status))
+    return os.waitstatus_to_exitcode(status)
+
+
+def git_about(env_path: str, *command: str) -> int | None:
+    """Start ``git <command> -- <file>`` in the file's directory."""
+    return start_quietly(["git", "-C", os.path.dirname(
+        os.path.abspath(env_path)), *command, "--",
+        os.path.basename(env_path)])
 
 
 def gitignore_says_ignored(env_path: str) -> bool:
@@ -516,19 +532,24 @@ def in_repository(directory: str) -> bool:
     return True
 
 
-def git_status(env_path: str) -> str:
-    """'ignored', 'tracked' or 'not ignored', for env_path."""
+def ask_git_if_ignored(env_path: str) -> int | None:
+    """Start ``git check-ignore`` inside a repository; git_status collects
+    its answer, so git runs while the rest is checked."""
     directory = os.path.dirname(os.path.abspath(env_path))
-    name = os.path.basename(env_path)
+    return git_about(env_path, "check-ignore", "-q") \
+        if in_repository(directory) else None
+
+
+def git_status(env_path: str, pending: int | None) -> str:
+    """'ignored', 'tracked' or 'not ignored', for env_path."""
     # check-ignore: 0 ignored, 1 not ignored (a tracked file is never
-    # ignored), 128 not a repository, None no git to run.
-    code = run_quietly(["git", "-C", directory, "check-ignore", "-q", "--",
-                        name]) if in_repository(directory) else None
+    # ignored), 128 not a repository, None no git to ask.
+    code = exit_code(pending)
     if code == 0:
         return "ignored"
     if code == 1:
-        tracked = run_quietly(["git", "-C", directory, "ls-files",
-                               "--error-unmatch", "--", name])
+        tracked = exit_code(git_about(env_path, "ls-files",
+                                      "--error-unmatch"))
         return "tracked" if tracked == 0 else "not ignored"
     return "ignored" if gitignore_says_ignored(env_path) else "not ignored"
 
@@ -555,7 +576,9 @@ def check_env_file(loaded: dict[str, object], config: Config,
         if key not in defined and config[key]["origin"] != "environment":
             found.append("%s is not defined: add %s=... (see %s)"
                          % (key, key, EXAMPLE_NAME))
-    status = git_status(env_path)
+    pending = loaded["git_pending"]
+    status = git_status(env_path, pending if isinstance(pending, int)
+                        else None)
     if status == "tracked":
         found.append("it is committed to git: git rm --cached %s, then "
                      "commit" % shown_path(env_path))
@@ -604,12 +627,16 @@ def load_configuration(requested: str | None, environ: dict[str, str],
         dotenv_missing = False
     except ImportError:
         dotenv_missing = True
+    git_pending = None
     if env_path is not None and not dotenv_missing:
         bindings, problems, error = read_env_file(env_path)
+        if error is None:
+            git_pending = ask_git_if_ignored(env_path)
     example_path = os.path.join(here, EXAMPLE_NAME)
     label = os.path.basename(env_path) if env_path else ENV_FILE_NAME
     return {
         "path": env_path, "dotenv_missing": dotenv_missing,
+        "git_pending": git_pending,
         "problems": problems, "error": error,
         "defined": {key for _, key, _ in bindings},
         "config": resolve(environ, bindings, label),
@@ -636,22 +663,36 @@ def judge_all(config: Config, example: dict[str, str],
     }
 
 
+def security_block(checks: list[tuple[str, list[str]]]) -> list[str]:
+    """Each check's [OK] line, or one [WARN] line per problem it found."""
+    lines = ["Environment security check:"]
+    for label, problems in checks:
+        lines += ["[WARN] " + problem for problem in problems] \
+            or ["[OK] " + label]
+    return lines
+
+
+def values_table(config: Config) -> list[str]:
+    """--show: every variable, masked, and where its value came from."""
+    rows = [(key, mask_value(key, value) if value is not None else "-",
+             str(config[key]["source"]))
+            for key, value in ((key, config[key]["value"]) for key in KEYS)]
+    width = max(len(value) for _, value, _ in rows)
+    return ["Configuration values (secrets masked):"] + [
+        "%-13s  %s  %s" % (key, value.ljust(width), source)
+        for key, value, source in rows]
+
+
 def build_report(options: dict[str, object], environ: dict[str, str],
-                 here: str) -> dict[str, object]:
-    """Gather, judge and decide everything the output will say."""
+                 here: str) -> tuple[list[list[str]], bool]:
+    """Gather, judge and decide everything: the blocks of lines to print,
+    and whether the configuration is usable."""
     requested = options["env_file"]
     loaded = load_configuration(
         requested if isinstance(requested, str) else None, environ, here)
-    config = loaded["config"]
-    example = loaded["example"]
-    env_path = loaded["path"]
+    config, example = loaded["config"], loaded["example"]
+    env_path = loaded["path"] if isinstance(loaded["path"], str) else None
     assert isinstance(config, dict) and isinstance(example, dict)
-    assert env_path is None or isinstance(env_path, str)
-    notes = []
-    if loaded["dotenv_missing"]:
-        notes.append("python-dotenv is not installed: reading the real "
-                     "environment only. Install it: pip install -r %s"
-                     % shown_path(os.path.join(here, "requirements.txt")))
     errors = []
     if requested is not None and loaded["error"]:
         errors.append(str(loaded["error"]))     # the file the user named
@@ -663,18 +704,21 @@ def build_report(options: dict[str, object], environ: dict[str, str],
     judged = judge_all(config, example, production)
     errors += [problem for _, level, problem in judged.values()
                if level == "error"]
+    warnings = [problem for _, level, problem in judged.values()
+                if level == "warn"]
 
-    scan = scan_for_secrets(here, [env_path] if env_path else [],
-                            loaded_secrets(config, example))
-    overriding = [k for k in KEYS if config[k]["origin"] == "environment"]
+    overriding = [key for key in KEYS
+                  if config[key]["origin"] == "environment"]
     overrides_label = "Production overrides available"
     if overriding:
         overrides_label += " (set in the environment now: %s)" % ", ".join(
             overriding)
     example_path = str(loaded["example_path"])
+    scan = scan_for_secrets(here, [env_path] if env_path else [],
+                            loaded_secrets(config, example))
     checks = [
         ("No hardcoded secrets detected",
-         ["hardcoded secret in ex02/" + f for f in scan]),
+         ["hardcoded secret in ex02/" + finding for finding in scan]),
         (".env file properly configured",
          [".env file: " + problem for problem in check_env_file(
              loaded, config, production, here)]),
@@ -682,60 +726,32 @@ def build_report(options: dict[str, object], environ: dict[str, str],
          check_overrides(config, shown_path(example_path),
                          os.path.isfile(example_path), production)),
     ]
-    return {
-        "mode": mode if mode in MODES else "invalid",
-        "status": {name: status for name, (status, _, _) in judged.items()},
-        "checks": checks,
-        "source": shown_path(env_path) if env_path else None,
-        "notes": notes,
-        "warnings": [problem for _, level, problem in judged.values()
-                     if level == "warn"],
-        "errors": errors,
-        "table": [(k, "-" if config[k]["value"] is None
-                   else mask_value(k, str(config[k]["value"])),
-                   str(config[k]["source"])) for k in KEYS]
-        if options["show"] else None,
-    }
 
-
-def render(report: dict[str, object]) -> list[list[str]]:
-    """The subject's blocks verbatim, then the extra sections."""
-    status = report["status"]
-    checks = report["checks"]
-    assert isinstance(status, dict) and isinstance(checks, list)
     blocks = [["ORACLE STATUS: Reading the Matrix..."]]
-    notes = report["notes"]
-    if isinstance(notes, list) and notes:
-        blocks.append(["NOTE: " + note for note in notes])
-    blocks.append(["Configuration loaded:", "Mode: %s" % report["mode"]] +
-                  ["%s: %s" % (name, text) for name, text in status.items()])
-    security = ["Environment security check:"]
-    for label, problems in checks:
-        if not problems:
-            security.append("[OK] " + label)
-        security += ["[WARN] " + problem for problem in problems]
-    blocks.append(security)
-    source = report["source"]
-    blocks.append(["Configuration file: %s" % (
-        source if source else "none found (environment and defaults only)"),
+    if loaded["dotenv_missing"]:
+        blocks.append(["NOTE: python-dotenv is not installed: reading the "
+                       "real environment only. Install it: pip install -r "
+                       + shown_path(os.path.join(here, "requirements.txt"))])
+    blocks.append(["Configuration loaded:",
+                   "Mode: " + (mode if mode in MODES else "invalid")] +
+                  ["%s: %s" % (name, status)
+                   for name, (status, _, _) in judged.items()])
+    blocks.append(security_block(checks))
+    blocks.append([
+        "Configuration file: " + (shown_path(env_path) if env_path else
+                                  "none found (environment and defaults "
+                                  "only)"),
         "Precedence: environment variables > .env file > defaults"])
-    table = report["table"]
-    if isinstance(table, list):
-        key_width = max(len(key) for key, _, _ in table)
-        value_width = max(len(value) for _, value, _ in table)
-        blocks.append(["Configuration values (secrets masked):"] + [
-            "%s  %s  %s" % (key.ljust(key_width), value.ljust(value_width),
-                            source) for key, value, source in table])
-    warnings = report["warnings"]
-    if isinstance(warnings, list) and warnings:
-        blocks.append(["WARNING: " + w for w in warnings])
-    errors = report["errors"]
-    if isinstance(errors, list) and errors:
-        blocks.append(["ERROR: " + e for e in errors] +
+    if options["show"]:
+        blocks.append(values_table(config))
+    if warnings:
+        blocks.append(["WARNING: " + warning for warning in warnings])
+    if errors:
+        blocks.append(["ERROR: " + error for error in errors] +
                       ["The Oracle cannot see: fix the errors above."])
     else:
         blocks.append(["The Oracle sees all configurations."])
-    return blocks
+    return blocks, not errors
 
 
 def main(argv: list[str]) -> int:
@@ -747,10 +763,9 @@ def main(argv: list[str]) -> int:
         print(HELP)
         return 0
     here = os.path.dirname(os.path.abspath(__file__))
-    report = build_report(options, dict(os.environ), here)
-    blocks = render(report)
+    blocks, usable = build_report(options, dict(os.environ), here)
     print("\n\n".join("\n".join(block) for block in blocks))
-    return 1 if report["errors"] else 0
+    return 0 if usable else 1
 
 
 if __name__ == "__main__":

@@ -117,10 +117,14 @@ def bare_venv(base: Path) -> Path:
 
 
 def oracle_copy(base: Path) -> Path:
+    """ex02/ with .env copied from the example, in a git repository as a
+    learner's is (oracle.py then asks git whether .env is ignored)."""
     (base / "ex02").mkdir()
     for name in ("oracle.py", ".env.example", ".gitignore"):
         shutil.copy(ROOT / "ex02" / name, base / "ex02" / name)
     shutil.copy(ROOT / "ex02" / ".env.example", base / "ex02" / ".env")
+    if shutil.which("git"):
+        subprocess.run(["git", "init", "-q", str(base)], check=True)
     return base / "ex02" / "oracle.py"
 
 

@@ -150,6 +150,29 @@ def test_broken_package_is_reported_cleanly(run_script, fresh_venv,
     assert marker.read_text().split() == ["numpy"]
 
 
+def test_requests_is_imported_only_to_fetch(run_script, fresh_venv,
+                                            project_venv: Path,
+                                            tmp_path: Path) -> None:
+    venv = fresh_venv()
+    # The real libraries come from the project's environment (a .pth line
+    # comes after the venv's own site-packages); requests is a fake.
+    (site_packages(venv) / "project.pth").write_text(
+        str(site_packages(project_venv)) + "\n")
+    marker = tmp_path / "imported"
+    plant(venv, "requests", "requests", body=marker_body(marker) +
+          "raise ImportError('a fake requests')\n")
+    default = run_script("loading", python=venv_python(venv), cwd=tmp_path,
+                         args=("--points", "50"))
+    assert default.returncode == 0, default.output
+    assert not marker.exists(), "the default run imported requests"
+    fetch = run_script("loading", python=venv_python(venv), cwd=tmp_path,
+                       args=("--source", "http://127.0.0.1:9/data.csv"))
+    assert fetch.returncode == 1
+    assert "[BROKEN] requests (9.9.9) - cannot be imported: ImportError: " \
+        "a fake requests" in fetch.lines
+    assert marker.read_text().split() == ["requests"]
+
+
 def test_installer_records_are_shown(run_script, fresh_venv) -> None:
     venv = fresh_venv()
     for (dist, module), installer in zip(FAKES, ("pip", "uv", None, "pip")):

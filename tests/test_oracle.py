@@ -489,6 +489,19 @@ def test_env_file_and_git(run_script, project: Path, git_repo) -> None:
         "ex02/.env, then commit" in done.lines
 
 
+def test_without_git_on_path_the_gitignore_files_decide(
+        run_script, project: Path, git_repo) -> None:
+    git_repo(project)
+    write_env(project)
+    no_git = {"PATH": "/nonexistent"}
+    assert OK_ENV_FILE in run_oracle(run_script, project, env=no_git).lines
+    (project / ".gitignore").write_text("")
+    (project / "ex02" / ".gitignore").write_text("")
+    done = run_oracle(run_script, project, env=no_git)
+    assert "[WARN] .env file: git does not ignore it: add .env to " \
+        ".gitignore" in done.lines
+
+
 def test_gitignore_read_without_git(project: Path, tmp_path: Path) -> None:
     env = write_env(project)
     assert oracle.gitignore_says_ignored(str(env)) is True
