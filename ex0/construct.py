@@ -297,5 +297,5 @@ if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv[1:]))
     except KeyboardInterrupt:
-        print("construct.py: interrupted", file=sys.stderr)
+        print("\nconstruct.py: interrupted", file=sys.stderr)
         sys.exit(130)

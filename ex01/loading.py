@@ -307,19 +307,19 @@ def pick_version(entries: list[tuple[str, str]] | None,
 
 
 def verdict(installed: str | None, pinned: str, locked: str) -> str:
-    """How the installed version stands against the pin and the lock."""
+    """How the installed version stands against the pin and the lock
+    (either may be a note such as "-" or "(no file)" instead)."""
     if installed is None:
         return "not installed"
+    is_locked, is_pinned = version_tuple(locked), version_tuple(pinned)
     problems = []
-    if locked[0].isdigit() and locked != installed:
+    if is_locked and locked != installed:
         problems.append("differs from the lock")
-    if pinned[0].isdigit() and pinned != installed:
+    if is_pinned and pinned != installed:
         problems.append("differs from requirements.txt")
     if problems:
         return ", ".join(problems)
-    if not pinned[0].isdigit() and not locked[0].isdigit():
-        return "not pinned"
-    return "matches"
+    return "matches" if is_locked or is_pinned else "not pinned"
 
 
 def environment_manager(installers: list[str], in_venv: bool,
@@ -376,7 +376,6 @@ def compare_managers(packages: dict[str, dict[str, object]],
         "rows": rows,
         "manager": environment_manager(
             installers, in_venv, read_text(sys.prefix + "/pyvenv.cfg")),
-        "installers": installers,
         "notes": notes,
     }
 
@@ -442,8 +441,12 @@ class TextBuffer:
         return line
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        self.position = offset if whence == 0 else len(self.text) + offset \
-            if whence == 2 else self.position + offset
+        if whence == 0:             # from the start, as io.SEEK_SET
+            self.position = offset
+        elif whence == 1:           # from here
+            self.position += offset
+        else:                       # from the end
+            self.position = len(self.text) + offset
         return self.position
 
     def tell(self) -> int:
@@ -493,6 +496,14 @@ def fetch_text(url: str) -> tuple[str | None, str | None]:
         return None, "the body is not UTF-8 text"
 
 
+def is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def numbers_from_text(text: str) -> tuple[object, str | None]:
     """The one numeric column of a CSV or JSON body, and a description.
 
@@ -511,8 +522,7 @@ def numbers_from_text(text: str) -> tuple[object, str | None]:
         else:
             frame = pd.read_csv(TextBuffer(stripped))
             kind = "CSV"
-            if all(version_tuple(str(c).lstrip("-").replace(".", "", 1))
-                   for c in frame.columns):
+            if all(is_number(str(name)) for name in frame.columns):
                 # The first line holds numbers: the file has no header.
                 frame = pd.read_csv(TextBuffer(stripped), header=None)
     except Exception as error:  # pandas' parsers raise many kinds
@@ -539,7 +549,7 @@ def numbers_from_text(text: str) -> tuple[object, str | None]:
 
 # --- The analysis ---------------------------------------------------------
 
-def simulate(points: int, seed: int) -> "tuple[object, object]":
+def simulate(points: int, seed: int) -> tuple[object, object]:
     """A noisy periodic signal with a few injected anomalies.
 
     Returns (values, indices of the injected anomalies). Built in place so
@@ -781,6 +791,28 @@ def install_lines(here: str) -> list[str]:
     return lines
 
 
+def load_data(options: dict[str, object]
+              ) -> tuple[object, object, str, list[str]]:
+    """(values, injected anomalies, figure title, lines about the source).
+
+    On a failed fetch, values is None and the one line says why.
+    """
+    source = options["source"]
+    if not isinstance(source, str):
+        values, injected = simulate(int(str(options["points"])),
+                                    int(str(options["seed"])))
+        return values, injected, "Simulated Matrix data (seed %s)" \
+            % options["seed"], []
+    shown = mask_url(source)
+    text, error = fetch_text(source)
+    values, description = (None, error) if text is None \
+        else numbers_from_text(text)
+    if values is None:
+        return None, None, "", ["cannot use %s: %s" % (shown, description)]
+    return values, None, "Matrix data from " + shown, [
+        "Data source: " + shown, "Received: %s" % description]
+
+
 def say(lines: list[str]) -> None:
     """Print one block of lines after a blank line (the block separator)."""
     print("\n" + "\n".join(lines), flush=True)
@@ -814,27 +846,15 @@ def main(argv: list[str]) -> int:
         return 1
     if broken:
         say(["A package is installed but broken. Reinstall it: "
-             "%s -m pip install --force-reinstall %s (or poetry install)."
+             "%s -m pip install --force-reinstall %s"
              % (sys.executable, next(iter(broken)))])
         return 1
-    source = options["source"]
-    injected: object = None
-    if isinstance(source, str):
-        text, error = fetch_text(source)
-        values, description = (None, error) if text is None \
-            else numbers_from_text(text)
-        if values is None:
-            print("loading.py: cannot use %s: %s" % (mask_url(source),
-                                                     description),
-                  file=sys.stderr)
-            return 1
-        say(["Data source: %s" % mask_url(source),
-             "Received: %s" % description])
-        title = "Matrix data from %s" % mask_url(source)
-    else:
-        values, injected = simulate(int(str(options["points"])),
-                                    int(str(options["seed"])))
-        title = "Simulated Matrix data (seed %s)" % options["seed"]
+    values, injected, title, about = load_data(options)
+    if values is None:
+        print("loading.py: " + about[0], file=sys.stderr)
+        return 1
+    if about:
+        say(about)
     assert hasattr(values, "__len__")
     say(["Analyzing Matrix data...",
          "Processing %d data points..." % len(values)])

@@ -103,23 +103,19 @@ def split_url(url: str) -> dict[str, str] | None:
     """
     scheme, sep, rest = url.partition("://")
     if not sep or not scheme or not scheme[0].isalpha() \
-            or not all(c.isalnum() or c in "+-." for c in scheme):
+            or not all(c.isalnum() or c in "+-." for c in scheme) \
+            or any(c.isspace() for c in url):
         return None
     userinfo, at, after = rest.rpartition("@")
-    if not at:
-        userinfo, after = "", rest
     cut = min([i for i in (after.find("/"), after.find("?"), after.find("#"))
                if i >= 0] or [len(after)])
     hostport, tail = after[:cut], after[cut:]
-    if hostport.startswith("["):
+    if hostport.startswith("["):                    # an IPv6 address
         host = hostport.partition("]")[0] + "]"
     else:
         host = hostport.partition(":")[0]
-    if any(c.isspace() for c in url):
-        return None
-    return {"scheme": scheme.lower(), "userinfo": userinfo,
-            "hostport": hostport, "host": host.lower(), "tail": tail,
-            "has_at": at}
+    return {"scheme": scheme.lower(), "userinfo": userinfo, "at": at,
+            "hostport": hostport, "host": host.lower(), "tail": tail}
 
 
 def mask_url(url: str) -> str:
@@ -128,7 +124,7 @@ def mask_url(url: str) -> str:
     if parts is None:
         return "(not a valid URL: hidden)"
     netloc = parts["hostport"]
-    if parts["has_at"]:
+    if parts["at"]:
         user, colon, _ = parts["userinfo"].partition(":")
         shown_user = user if colon and user.isprintable() \
             and "/" not in user else ""
@@ -429,7 +425,7 @@ def scan_for_secrets(directory: str, skip: list[str],
 
 def url_password(url: str | None) -> str | None:
     parts = split_url(url) if url else None
-    if parts is None or not parts["has_at"]:
+    if parts is None or not parts["at"]:
         return None
     return parts["userinfo"].partition(":")[2] or None
 
