@@ -118,9 +118,10 @@ def gather_facts() -> dict[str, object]:
     own_dirs = package_dirs(site_dirs() or sys.path)
     global_dirs = own_dirs if global_prefix == sys.prefix \
         else package_dirs(site_dirs(global_prefix))
-    user_site = site.ENABLE_USER_SITE and hasattr(site, "getusersitepackages")
+    user_site_on = site.ENABLE_USER_SITE and hasattr(site,
+                                                     "getusersitepackages")
     return {
-        "executable": sys.executable, "prefix": sys.prefix,
+        "executable": sys.executable or "(unknown)", "prefix": sys.prefix,
         "base_prefix": sys.base_prefix, "real_prefix": real_prefix,
         "version": "%d.%d.%d" % sys.version_info[:3],
         "virtual_env": os.environ.get("VIRTUAL_ENV"),
@@ -129,7 +130,7 @@ def gather_facts() -> dict[str, object]:
         "cfg": read_pyvenv_cfg(sys.prefix),
         "install_dirs": existing(own_dirs),
         "global_dirs": existing(global_dirs),
-        "user_site": site.getusersitepackages() if user_site else None,
+        "user_site": site.getusersitepackages() if user_site_on else None,
         # What the import system really searches, whatever a flag says.
         "global_visible": global_prefix != sys.prefix
         and any(path in sys.path for path in global_dirs),
