@@ -262,12 +262,12 @@ def resolve(environ: dict[str, str],
     return config
 
 
-def read_example(path: str) -> dict[str, str] | None:
-    """The sample values of .env.example, or None when it is missing."""
+def read_example(path: str) -> dict[str, str]:
+    """The sample values of .env.example ({} when it is missing)."""
     from dotenv import dotenv_values
 
     if not os.path.isfile(path):
-        return None
+        return {}
     try:
         values = dotenv_values(path, interpolate=False)
     except (OSError, UnicodeDecodeError, ValueError):
@@ -403,7 +403,9 @@ def scan_for_secrets(directory: str, skip: list[str],
     skipped = {os.path.realpath(path) for path in skip}
     for name in names:
         path = os.path.join(directory, name)
-        if name == ENV_FILE_NAME or os.path.realpath(path) in skipped \
+        # .env and its local variants (.env.local...) are not committed.
+        local = name.startswith(ENV_FILE_NAME) and name != EXAMPLE_NAME
+        if local or os.path.realpath(path) in skipped \
                 or not os.path.isfile(path) \
                 or os.path.getsize(path) > MAX_SCANNED:
             continue
@@ -637,8 +639,7 @@ def load_configuration(requested: str | None, environ: dict[str, str],
         "defined": {key for _, key, _ in bindings},
         "config": resolve(environ, bindings, label),
         "example_path": example_path,
-        "example": {} if dotenv_missing
-        else read_example(example_path) or {},
+        "example": {} if dotenv_missing else read_example(example_path),
     }
 
 

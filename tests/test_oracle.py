@@ -436,9 +436,15 @@ def test_loaded_secret_in_a_committed_file_is_found(run_script,
     assert key not in done.output
 
 
-def test_env_file_itself_is_not_scanned(run_script, project: Path) -> None:
+def test_env_files_themselves_are_not_scanned(run_script,
+                                              project: Path) -> None:
     write_env(project, "API_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dc\n")
+    (project / "ex02" / ".env.local").write_text(
+        "API_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dc\n")
     assert OK_SECRETS in run_oracle(run_script, project).lines
+    (project / "ex02" / "config.txt").write_text(
+        "API_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dc\n")
+    assert OK_SECRETS not in run_oracle(run_script, project).lines
 
 
 def test_env_file_check_fails_without_the_file(run_script,
