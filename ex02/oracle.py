@@ -173,6 +173,10 @@ def read_env_file(path: str) -> tuple[list[Binding], list[str], str | None]:
     """
     from dotenv.parser import parse_stream
 
+    if os.path.exists(path) and not os.path.isfile(path) \
+            and not os.path.isdir(path):
+        # A FIFO or a device would block the read or never end.
+        return [], [], "%s is not a regular file" % path
     try:
         if os.path.getsize(path) > MAX_ENV_FILE:
             return [], [], "%s is larger than %d KiB: not a .env file" % (

@@ -371,6 +371,16 @@ def test_unreadable_env_file_option_exits_1(run_script, project: Path,
                for line in done.lines)
 
 
+def test_fifo_or_device_is_refused_not_read(run_script, project: Path,
+                                            tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.env"
+    os.mkfifo(fifo)
+    for target in (str(fifo), "/dev/zero"):
+        done = run_oracle(run_script, project, args=("--env-file", target))
+        assert done.returncode == 1
+        assert "ERROR: %s is not a regular file" % target in done.lines
+
+
 def test_unreadable_permissions(run_script, project: Path) -> None:
     if os.geteuid() == 0:
         pytest.skip("root reads any file")
