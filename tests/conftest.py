@@ -144,7 +144,7 @@ def supported_pythons() -> list[object]:
     return params
 
 
-# --- Real virtual environments, built once per session ---------------------
+# --- Real virtual environments, built once per test run --------------------
 
 def make_venv(base: Path, name: str, *options: str,
               python: "str | Path | None" = None) -> Path:
