@@ -612,7 +612,7 @@ def analyse(values: object, injected: object
     # costs the same for ten million points as for ten thousand.
     strongest = found.sort_values(ascending=False, kind="stable")
     marked = np.sort(strongest.index.to_numpy()[:MAX_MARKED])
-    limit = max(float(strength.max()), ANOMALY_SIGMA) * 1.05
+    limit = max(numbers["strongest"], ANOMALY_SIGMA) * 1.05
     counts, edges = np.histogram(residual, bins=120,
                                  range=(-limit * sigma, limit * sigma))
     planted = injected if isinstance(injected, np.ndarray) \
@@ -633,8 +633,8 @@ def analyse(values: object, injected: object
             rolling=(np.add.reduceat(rolling.to_numpy(), starts)
                      / counts_per_bin).tolist())
     else:
-        plot.update(x=list(range(points)), low=values.tolist(),
-                    high=values.tolist(), rolling=rolling.tolist())
+        plot.update(x=list(range(points)), signal=values.tolist(),
+                    rolling=rolling.tolist())
     return numbers, plot
 
 
@@ -667,7 +667,7 @@ def draw(numbers: dict[str, float], plot: dict[str, list[float]],
                                linewidth=0, label="signal (min-max of each "
                                "%d points)" % numbers["per_bin"])
     else:
-        series_ax.plot(plot["x"], plot["low"], color="#2ca02c",
+        series_ax.plot(plot["x"], plot["signal"], color="#2ca02c",
                        linewidth=0.8, label="signal")
     series_ax.plot(plot["x"], plot["rolling"], color="black", linewidth=1,
                    label="rolling mean (%d points)" % numbers["window"])

@@ -495,13 +495,11 @@ def gitignore_says_ignored(env_path: str) -> bool:
     small matcher, for the usual forms: ".env", "/.env" (same directory
     only), "**/.env", ".env*", "*.env", each possibly negated with "!".
     """
-    directory = os.path.dirname(os.path.abspath(env_path))
     name = os.path.basename(env_path)
     patterns = {name, "**/" + name, name + "*"}
     if "." in name:
         patterns.add("*" + name[name.rfind("."):])
-    same_dir = True
-    while True:
+    for depth, directory in enumerate(up_to_repository(env_path)):
         decision = None
         try:
             with open(os.path.join(directory, ".gitignore"),
@@ -513,33 +511,34 @@ def gitignore_says_ignored(env_path: str) -> bool:
             pattern = line.strip()
             negated = pattern.startswith("!")
             pattern = pattern[1:] if negated else pattern
-            if pattern in patterns or (same_dir and pattern == "/" + name):
+            if pattern in patterns or (depth == 0 and pattern == "/" + name):
                 decision = not negated
-        parent = os.path.dirname(directory)
         if decision is not None:
             return decision
-        if os.path.exists(os.path.join(directory, ".git")) \
-                or parent == directory:
-            return False
-        directory, same_dir = parent, False
+    return False
 
 
-def in_repository(directory: str) -> bool:
-    """Whether a .git (directory, or file in a worktree) is here or above."""
-    while not os.path.exists(os.path.join(directory, ".git")):
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return False
-        directory = parent
-    return True
+def up_to_repository(path: str) -> list[str]:
+    """The directories from path's own up to the one holding .git (a
+    directory, or a file in a worktree), or up to / outside a repository."""
+    directory = os.path.dirname(os.path.abspath(path))
+    chain = [directory]
+    while not os.path.exists(os.path.join(directory, ".git")) \
+            and os.path.dirname(directory) != directory:
+        directory = os.path.dirname(directory)
+        chain.append(directory)
+    return chain
+
+
+def in_repository(path: str) -> bool:
+    return os.path.exists(os.path.join(up_to_repository(path)[-1], ".git"))
 
 
 def ask_git_if_ignored(env_path: str) -> int | None:
     """Start ``git check-ignore`` inside a repository; git_status collects
     its answer, so git runs while the rest is checked."""
-    directory = os.path.dirname(os.path.abspath(env_path))
     return git_about(env_path, "check-ignore", "-q") \
-        if in_repository(directory) else None
+        if in_repository(env_path) else None
 
 
 def git_status(env_path: str, pending: int | None) -> str:
