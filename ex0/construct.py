@@ -60,17 +60,18 @@ PACKAGE_DIR_NAMES = ("site-packages", "dist-packages")
 # pyvenv.cfg keys that name the tool which wrote it; the standard library's
 # venv writes none of them.
 CREATOR_KEYS = ("uv", "virtualenv")
+ISOLATED_KINDS = ("venv", "legacy-virtualenv", "conda-env")
 
 
 # --- Reading the facts --------------------------------------------------
 
 def parse_pyvenv_cfg(text: str) -> dict[str, str]:
-    """``key = value`` lines, read as site.py reads them (keys lowercased);
-    comments and lines without "=" are ignored."""
+    """``key = value`` lines, read as site.py reads them (keys lowercased,
+    lines without "=" ignored)."""
     config = {}
     for line in text.splitlines():
         key, sep, value = line.partition("=")
-        if sep and key.strip() and not key.lstrip().startswith("#"):
+        if sep:
             config[key.strip().lower()] = value.strip()
     return config
 
@@ -84,72 +85,58 @@ def read_pyvenv_cfg(prefix: str) -> dict[str, str] | None:
         return None
 
 
-def last_name(path: str) -> str:
-    """The last name of a POSIX or Windows path."""
-    return path.replace("\\", "/").rstrip("/").rpartition("/")[2]
+def path_names(path: str) -> list[str]:
+    """The names in a POSIX or Windows path."""
+    return path.replace("\\", "/").rstrip("/").split("/")
 
 
 def package_dirs(paths: list[str]) -> list[str]:
     """The package directories among paths from ``site`` or sys.path (on
-    Windows, getsitepackages() also lists the prefix itself)."""
-    return [path for path in paths if last_name(path) in PACKAGE_DIR_NAMES]
+    Windows, getsitepackages() also lists the prefix itself), the existing
+    ones when there are any (site lists candidates that may not exist)."""
+    found = [path for path in paths
+             if path_names(path)[-1] in PACKAGE_DIR_NAMES]
+    return [path for path in found if os.path.isdir(path)] or found
 
 
-def site_dirs(prefix: str | None = None) -> list[str]:
-    """site.getsitepackages() here or for ``prefix``: it knows the platform's
-    layout (Debian's dist-packages, Windows' Lib\\site-packages). Empty when
-    it is missing, as in old virtualenv releases' site.py."""
-    if not hasattr(site, "getsitepackages"):
-        return []
-    return site.getsitepackages([prefix] if prefix else None)
-
-
-def existing(paths: list[str]) -> list[str]:
-    """The paths that exist (site lists candidates that may not), or all."""
-    return [path for path in paths if os.path.isdir(path)] or paths
-
-
-def gather_facts() -> dict[str, object]:
-    """Everything the report needs, read once from sys, os and site."""
-    real_prefix = getattr(sys, "real_prefix", None)
+def gather_facts() -> dict[str, str]:
+    """Everything the report needs, read once from sys, os and site, as
+    strings ("" when a fact does not apply)."""
+    real_prefix = getattr(sys, "real_prefix", "")
     global_prefix = real_prefix or sys.base_prefix
-    # Without getsitepackages, sys.path still shows where this interpreter
-    # looks; the global interpreter's directories are then unknown.
-    own_dirs = package_dirs(site_dirs() or sys.path)
-    global_dirs = own_dirs if global_prefix == sys.prefix \
-        else package_dirs(site_dirs(global_prefix))
-    user_site_on = site.ENABLE_USER_SITE and hasattr(site,
-                                                     "getusersitepackages")
+    # site.getsitepackages() knows the platform's layout (Debian's
+    # dist-packages, Windows' Lib\site-packages). Old virtualenv releases'
+    # site.py lacks it: sys.path still shows where this interpreter looks,
+    # and the global interpreter's directories are then unknown.
+    if hasattr(site, "getsitepackages"):
+        own_dirs = package_dirs(site.getsitepackages())
+        global_dirs = package_dirs(site.getsitepackages([global_prefix]))
+    else:
+        own_dirs = package_dirs(sys.path)
+        global_dirs = own_dirs if global_prefix == sys.prefix else []
+    # What the import system really searches, whatever a flag says.
+    global_on_path = [] if global_prefix == sys.prefix \
+        else [path for path in global_dirs if path in sys.path]
+    conda_meta = os.path.join(sys.prefix, "conda-meta")
     return {
         "executable": sys.executable or "(unknown)", "prefix": sys.prefix,
         "base_prefix": sys.base_prefix, "real_prefix": real_prefix,
         "version": "%d.%d.%d" % sys.version_info[:3],
-        "virtual_env": os.environ.get("VIRTUAL_ENV"),
-        "conda": os.path.isdir(os.path.join(sys.prefix, "conda-meta")),
-        "conda_name": os.environ.get("CONDA_DEFAULT_ENV"),
-        "cfg": read_pyvenv_cfg(sys.prefix),
-        "install_dirs": existing(own_dirs),
-        "global_dirs": existing(global_dirs),
-        "user_site": site.getusersitepackages() if user_site_on else None,
-        # What the import system really searches, whatever a flag says.
-        "global_visible": global_prefix != sys.prefix
-        and any(path in sys.path for path in global_dirs),
+        "virtual_env": os.environ.get("VIRTUAL_ENV", ""),
+        "conda_meta": conda_meta if os.path.isdir(conda_meta) else "",
+        "conda_name": os.environ.get("CONDA_DEFAULT_ENV", ""),
+        "install_dir": own_dirs[0] if own_dirs else "",
+        "global_dirs": ", ".join(global_dirs),
+        "user_site": site.getusersitepackages()
+        if site.ENABLE_USER_SITE and hasattr(site, "getusersitepackages")
+        else "",
+        "global_on_path": ", ".join(global_on_path),
     }
 
 
 # --- Deciding ------------------------------------------------------------
 
-def text(facts: dict[str, object], key: str) -> str:
-    value = facts.get(key)
-    return value if isinstance(value, str) else ""
-
-
-def paths(facts: dict[str, object], key: str) -> list[str]:
-    value = facts.get(key)
-    return [str(path) for path in value] if isinstance(value, list) else []
-
-
-def isolation_kind(prefix: str, base_prefix: str, real_prefix: str | None,
+def isolation_kind(prefix: str, base_prefix: str, real_prefix: str,
                    conda: bool) -> str:
     """venv (PEP 405), legacy-virtualenv (virtualenv < 20 set
     sys.real_prefix instead), conda-env (a named conda environment: a full
@@ -160,9 +147,8 @@ def isolation_kind(prefix: str, base_prefix: str, real_prefix: str | None,
     if real_prefix and real_prefix != prefix:
         return "legacy-virtualenv"
     if conda:       # named environments live in <conda root>/envs/<name>
-        parent = last_name(prefix.replace("\\", "/").rstrip("/")
-                           .rpartition("/")[0])
-        return "conda-env" if parent == "envs" else "conda-base"
+        return "conda-env" if path_names(prefix)[-2:-1] == ["envs"] \
+            else "conda-base"
     return "global"
 
 
@@ -186,12 +172,12 @@ def same_path(a: str, b: str) -> bool:
         os.path.normcase(os.path.realpath(b))
 
 
-def notes_for(facts: dict[str, object], kind: str) -> list[str]:
+def notes_for(facts: dict[str, str], cfg: dict[str, str], kind: str
+              ) -> list[str]:
     """Each trap a learner can fall into, only when it applies."""
     notes = []
-    cfg = facts["cfg"] if isinstance(facts["cfg"], dict) else {}
-    activated = text(facts, "virtual_env")
-    if activated and not same_path(activated, text(facts, "prefix")):
+    activated, prefix = facts["virtual_env"], facts["prefix"]
+    if activated and not same_path(activated, prefix):
         # activate only changes PATH: a pyenv shim, a python3.x called by
         # full name or a deleted venv all leave this interpreter outside.
         fix = ("Run %s, or 'deactivate' and activate the environment you "
@@ -206,16 +192,16 @@ def notes_for(facts: dict[str, object], kind: str) -> list[str]:
         notes.append("include-system-site-packages = true in %s: the global "
                      "packages leak into this environment. Recreate it "
                      "without --system-site-packages for full isolation."
-                     % os.path.join(text(facts, "prefix"), "pyvenv.cfg"))
+                     % os.path.join(prefix, "pyvenv.cfg"))
     if cfg.get("home") and not os.path.isdir(cfg["home"]):
         notes.append("This environment is broken: the interpreter it was "
                      "made from (%s) no longer exists. Delete it and create "
                      "it again." % cfg["home"])
-    made_with = cfg_version(cfg)
-    if made_with not in ("", facts["version"]):
+    if cfg_version(cfg) not in ("", facts["version"]):
         notes.append("This environment was made with Python %s but runs "
                      "Python %s: its packages may not work. Recreate it with "
-                     "the Python you use." % (made_with, facts["version"]))
+                     "the Python you use." % (cfg_version(cfg),
+                                              facts["version"]))
     if kind == "conda-base":
         notes.append("This is conda's base environment, shared by everything "
                      "conda runs. Create your own: conda create -n matrix_env"
@@ -223,9 +209,9 @@ def notes_for(facts: dict[str, object], kind: str) -> list[str]:
     return notes
 
 
-def details_for(facts: dict[str, object], kind: str) -> list[str]:
+def details_for(facts: dict[str, str], cfg: dict[str, str] | None,
+                kind: str) -> list[str]:
     """How the environment was made."""
-    cfg = facts["cfg"] if isinstance(facts["cfg"], dict) else None
     made_by = {"legacy-virtualenv": "virtualenv older than 20 "
                "(sys.real_prefix); consider recreating it with python -m "
                "venv", "conda-env": "conda (a named environment)",
@@ -233,64 +219,58 @@ def details_for(facts: dict[str, object], kind: str) -> list[str]:
                % facts["prefix"]}
     if kind not in made_by:
         return []
-    lines = ["Created by: " + made_by[kind]]
+    lines = ["Environment details:", "Created by: " + made_by[kind]]
     if cfg and cfg.get("home"):
         lines.append("Made from the interpreter in: " + cfg["home"])
     if cfg and cfg_version(cfg):
         lines.append("Python version recorded: " + cfg_version(cfg))
     if kind != "conda-env":
         lines.append("Global packages visible here: " + (
-            "yes (they are on sys.path)" if facts["global_visible"] else "no"))
+            "yes (they are on sys.path)" if facts["global_on_path"]
+            else "no"))
     return lines
 
 
-def build_report(facts: dict[str, object]) -> dict[str, object]:
-    """Every decision: which block, and the extra sections after it."""
-    prefix = text(facts, "prefix")
-    kind = isolation_kind(prefix, text(facts, "base_prefix"),
-                          text(facts, "real_prefix"), bool(facts["conda"]))
-    install_dir = (paths(facts, "install_dirs") or ["(unknown)"])[0]
-    global_dirs = ", ".join(paths(facts, "global_dirs")) or "(unknown)"
-    locations = ["Package locations:", "Global packages: " + global_dirs,
+def build_report(facts: dict[str, str], cfg: dict[str, str] | None
+                 ) -> list[str]:
+    """Every decision, as the blank-line-separated blocks to print: the
+    subject's block, then the extra sections."""
+    prefix = facts["prefix"]
+    kind = isolation_kind(prefix, facts["base_prefix"], facts["real_prefix"],
+                          bool(facts["conda_meta"]))
+    install_dir = facts["install_dir"] or "(unknown)"
+    # A conda environment's name is conda's; a venv's is its folder's.
+    name = facts["conda_name"] if kind == "conda-env" else ""
+    block = IN_THE_CONSTRUCT if kind in ISOLATED_KINDS else PLUGGED_IN
+    locations = ["Package locations:",
+                 "Global packages: " + (facts["global_dirs"] or "(unknown)"),
                  "This interpreter installs into: " + install_dir]
     if facts["user_site"]:
-        locations.append("User site (pip install --user): %s"
-                         % facts["user_site"])
-    sections = [locations]
-    details = details_for(facts, kind)
+        locations.append("User site (pip install --user): "
+                         + facts["user_site"])
+    blocks = [block.format(executable=facts["executable"], prefix=prefix,
+                           name=name or path_names(prefix)[-1] or prefix,
+                           install_dir=install_dir), "\n".join(locations)]
+    details = details_for(facts, cfg, kind)
     if details:
-        sections.append(["Environment details:"] + details)
-    sections += [["NOTE: " + note] for note in notes_for(facts, kind)]
-    # A conda environment's name is conda's; a venv's is its folder's.
-    name = text(facts, "conda_name") if kind == "conda-env" else ""
-    return {
-        "isolated": kind in ("venv", "legacy-virtualenv", "conda-env"),
-        "executable": facts["executable"], "prefix": prefix,
-        "name": name or last_name(prefix) or prefix,
-        "install_dir": install_dir, "sections": sections,
-    }
+        blocks.append("\n".join(details))
+    notes = notes_for(facts, cfg or {}, kind)
+    return blocks + ["NOTE: " + note for note in notes]
 
 
-# --- Rendering -----------------------------------------------------------
-
-def render(report: dict[str, object]) -> str:
-    """The subject's block verbatim, then the extra sections."""
-    block = IN_THE_CONSTRUCT if report["isolated"] else PLUGGED_IN
-    sections = report["sections"]
-    return block.format(**report) + "".join(
-        "\n\n" + "\n".join(lines)
-        for lines in (sections if isinstance(sections, list) else []))
-
+# --- Running -------------------------------------------------------------
 
 def main(argv: list[str]) -> int:
     if argv and argv[0] in ("-h", "--help"):
-        print(HELP)
+        print(HELP, flush=True)
         return 0
     if argv:
         print(USAGE + "\nconstruct.py: takes no arguments (got %s)" % argv[0],
               file=sys.stderr)
         return 2
-    print(render(build_report(gather_facts())))
+    blocks = build_report(gather_facts(), read_pyvenv_cfg(sys.prefix))
+    # Flushed here, so that a closed pipe is noticed before exit.
+    print("\n\n".join(blocks), flush=True)
     return 0
 
 
@@ -300,3 +280,13 @@ if __name__ == "__main__":
     except KeyboardInterrupt:
         print("\nconstruct.py: interrupted", file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:
+        # Whoever read stdout has gone (| head): close it here, or Python's
+        # own flush at exit fails again with a second, noisier error.
+        try:
+            sys.stdout.close()
+        except BrokenPipeError:
+            pass
+        print("construct.py: output closed early (broken pipe)",
+              file=sys.stderr)
+        sys.exit(1)

@@ -182,12 +182,27 @@ def installed_package(dist: str, module: str) -> dict[str, object]:
     if found:
         try:
             distribution = metadata.distribution(dist)
-            version = distribution.version
+            # Read as text, not through .version, which parses the whole
+            # file (pandas' and matplotlib's hold their full README) with
+            # the email package: a few milliseconds per package.
+            version = metadata_version(distribution.read_text("METADATA")
+                                       or distribution.read_text("PKG-INFO")
+                                       or "")
             installer = (distribution.read_text("INSTALLER") or "").strip()
         except metadata.PackageNotFoundError:
             pass
     return {"found": found, "version": version,
             "installer": installer or None}
+
+
+def metadata_version(text: str) -> str | None:
+    """The Version field of a core metadata file, whose fields are the
+    lines before the first blank one."""
+    for line in text.partition("\n\n")[0].splitlines():
+        name, colon, value = line.partition(":")
+        if colon and name.strip().lower() == "version":
+            return value.strip() or None
+    return None
 
 
 def import_failure(module: str) -> str | None:
@@ -825,7 +840,7 @@ def main(argv: list[str]) -> int:
         print(USAGE + "\nloading.py: error: " + error, file=sys.stderr)
         return 2
     if options["help"]:
-        print(HELP)
+        print(HELP, flush=True)
         return 0
     here = script_dir()
     print("LOADING STATUS: Loading programs...", flush=True)
@@ -877,3 +892,12 @@ if __name__ == "__main__":
     except KeyboardInterrupt:
         print("\nloading.py: interrupted", file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:
+        # Whoever read stdout has gone (| head): close it here, or Python's
+        # own flush at exit fails again with a second, noisier error.
+        try:
+            sys.stdout.close()
+        except BrokenPipeError:
+            pass
+        print("loading.py: output closed early (broken pipe)", file=sys.stderr)
+        sys.exit(1)

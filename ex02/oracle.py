@@ -760,11 +760,12 @@ def main(argv: list[str]) -> int:
         print(USAGE + "\noracle.py: error: " + error, file=sys.stderr)
         return 2
     if options["help"]:
-        print(HELP)
+        print(HELP, flush=True)
         return 0
     here = os.path.dirname(os.path.abspath(__file__))
     blocks, usable = build_report(options, dict(os.environ), here)
-    print("\n\n".join("\n".join(block) for block in blocks))
+    # Flushed here, so that a closed pipe is noticed before exit.
+    print("\n\n".join("\n".join(block) for block in blocks), flush=True)
     return 0 if usable else 1
 
 
@@ -774,3 +775,12 @@ if __name__ == "__main__":
     except KeyboardInterrupt:
         print("\noracle.py: interrupted", file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:
+        # Whoever read stdout has gone (| head): close it here, or Python's
+        # own flush at exit fails again with a second, noisier error.
+        try:
+            sys.stdout.close()
+        except BrokenPipeError:
+            pass
+        print("oracle.py: output closed early (broken pipe)", file=sys.stderr)
+        sys.exit(1)

@@ -218,58 +218,63 @@ def test_bad_arguments_exit_2_with_usage(run_script) -> None:
 # --- Unit tests: what cannot exist on this machine ------------------------
 
 @pytest.mark.parametrize("prefix, base, real, conda, kind", [
-    ("/opt/venv", "/usr", None, False, "venv"),
-    ("/usr", "/usr", None, False, "global"),
+    ("/opt/venv", "/usr", "", False, "venv"),
+    ("/usr", "/usr", "", False, "global"),
     ("/home/neo/env", "/home/neo/env", "/usr", False, "legacy-virtualenv"),
-    ("/opt/conda/envs/matrix", "/opt/conda/envs/matrix", None, True,
+    ("/opt/conda/envs/matrix", "/opt/conda/envs/matrix", "", True,
      "conda-env"),
-    ("/opt/conda", "/opt/conda", None, True, "conda-base"),
+    ("/opt/conda", "/opt/conda", "", True, "conda-base"),
     ("C:\\Users\\neo\\miniconda3\\envs\\zion",
-     "C:\\Users\\neo\\miniconda3\\envs\\zion", None, True, "conda-env"),
-    ("C:\\Users\\neo\\miniconda3", "C:\\Users\\neo\\miniconda3", None, True,
+     "C:\\Users\\neo\\miniconda3\\envs\\zion", "", True, "conda-env"),
+    ("C:\\Users\\neo\\miniconda3", "C:\\Users\\neo\\miniconda3", "", True,
      "conda-base"),
 ])
-def test_isolation_kind(prefix: str, base: str, real: "str | None",
-                        conda: bool, kind: str) -> None:
+def test_isolation_kind(prefix: str, base: str, real: str, conda: bool,
+                        kind: str) -> None:
     assert construct.isolation_kind(prefix, base, real, conda) == kind
 
 
-def facts(**changes: object) -> dict[str, object]:
-    base: dict[str, object] = {
+def facts(**changes: str) -> dict[str, str]:
+    """What gather_facts() would read on a machine we do not have."""
+    base = {
         "executable": "/usr/bin/python3", "version": "3.11.2",
-        "prefix": "/usr", "base_prefix": "/usr", "real_prefix": None,
-        "virtual_env": None, "cfg": None, "conda": False,
-        "conda_name": None, "install_dirs": ["/usr/lib/site-packages"],
-        "global_dirs": ["/usr/lib/site-packages"], "user_site": None,
-        "global_visible": False}
+        "prefix": "/usr", "base_prefix": "/usr", "real_prefix": "",
+        "virtual_env": "", "conda_meta": "", "conda_name": "",
+        "install_dir": "/usr/lib/site-packages",
+        "global_dirs": "/usr/lib/site-packages", "user_site": "",
+        "global_on_path": ""}
     base.update(changes)
     return base
 
 
+def report(gathered: dict[str, str],
+           cfg: "dict[str, str] | None" = None) -> list[str]:
+    """The lines main() prints for these facts."""
+    return "\n\n".join(construct.build_report(gathered, cfg)).splitlines()
+
+
 def test_named_conda_env_is_isolated_and_named() -> None:
-    report = construct.build_report(facts(
+    lines = report(facts(
         prefix="/opt/conda/envs/zion", base_prefix="/opt/conda/envs/zion",
-        conda=True, conda_name="zion"))
-    lines = construct.render(report).splitlines()
+        conda_meta="/opt/conda/envs/zion/conda-meta", conda_name="zion"))
     assert lines[0] == "MATRIX STATUS: Welcome to the construct"
     assert "Virtual Environment: zion" in lines
     assert "Created by: conda (a named environment)" in lines
 
 
 def test_conda_base_is_global_with_advice() -> None:
-    lines = construct.render(construct.build_report(facts(
-        prefix="/opt/conda", base_prefix="/opt/conda", conda=True,
-        conda_name="base"))).splitlines()
+    lines = report(facts(
+        prefix="/opt/conda", base_prefix="/opt/conda",
+        conda_meta="/opt/conda/conda-meta", conda_name="base"))
     assert lines[0] == "MATRIX STATUS: You're still plugged in"
     assert any("conda's base environment" in n for n in notes(lines))
 
 
 def test_legacy_virtualenv_is_isolated() -> None:
-    lines = construct.render(construct.build_report(facts(
+    lines = report(facts(
         prefix="/home/neo/env", base_prefix="/home/neo/env",
         real_prefix="/usr",
-        install_dirs=["/home/neo/env/lib/python3.11/site-packages"]))
-    ).splitlines()
+        install_dir="/home/neo/env/lib/python3.11/site-packages"))
     assert lines[:5] == ["MATRIX STATUS: Welcome to the construct", "",
                          "Current Python: /usr/bin/python3",
                          "Virtual Environment: env",
@@ -281,11 +286,11 @@ def test_windows_layout() -> None:
     found = ["C:\\Python311", "C:\\Python311\\Lib\\site-packages"]
     assert construct.package_dirs(found) == [
         "C:\\Python311\\Lib\\site-packages"]
-    lines = construct.render(construct.build_report(facts(
+    lines = report(facts(
         executable="C:\\matrix_env\\Scripts\\python.exe",
         prefix="C:\\matrix_env", base_prefix="C:\\Python311",
-        install_dirs=["C:\\matrix_env\\Lib\\site-packages"],
-        global_dirs=construct.package_dirs(found)))).splitlines()
+        install_dir="C:\\matrix_env\\Lib\\site-packages",
+        global_dirs=", ".join(construct.package_dirs(found))))
     assert "Virtual Environment: matrix_env" in lines
     assert lines[lines.index("Package installation path:") + 1] == \
         "C:\\matrix_env\\Lib\\site-packages"
@@ -298,9 +303,9 @@ def test_missing_getsitepackages_falls_back_on_sys_path(
     monkeypatch.setattr(sys, "path", ["", "/x/lib/python3.11",
                                       "/x/lib/python3.11/site-packages"])
     gathered = construct.gather_facts()
-    assert gathered["install_dirs"] == ["/x/lib/python3.11/site-packages"]
-    report = construct.render(construct.build_report(gathered))
-    assert "/x/lib/python3.11/site-packages" in report
+    assert gathered["install_dir"] == "/x/lib/python3.11/site-packages"
+    assert "This interpreter installs into: /x/lib/python3.11/site-packages" \
+        in report(gathered)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -331,15 +336,13 @@ def test_creator(cfg: "dict[str, str] | None", made_by: "str | None") -> None:
 
 def test_include_system_site_packages_is_read_case_insensitively() -> None:
     cfg = construct.parse_pyvenv_cfg("include-system-site-packages = True")
-    lines = construct.render(construct.build_report(facts(
-        prefix="/v", cfg=cfg))).splitlines()
+    lines = report(facts(prefix="/v"), cfg)
     assert any("leak" in n for n in notes(lines))
 
 
 def test_broken_venv_home_is_reported(tmp_path: Path) -> None:
-    lines = construct.render(construct.build_report(facts(
-        prefix="/v", cfg={"home": str(tmp_path / "gone"),
-                          "version": "3.11.2"}))).splitlines()
+    lines = report(facts(prefix="/v"), {"home": str(tmp_path / "gone"),
+                                        "version": "3.11.2"})
     [note] = notes(lines)
     assert "broken" in note and str(tmp_path / "gone") in note
 
@@ -351,6 +354,5 @@ def test_virtualenv_version_info_key_is_understood() -> None:
 
 def test_no_pyvenv_cfg(tmp_path: Path) -> None:
     assert construct.read_pyvenv_cfg(str(tmp_path)) is None
-    lines = construct.render(construct.build_report(facts(
-        prefix=str(tmp_path)))).splitlines()
+    lines = report(facts(prefix=str(tmp_path)), None)
     assert "Created by: unknown (no pyvenv.cfg in %s)" % tmp_path in lines

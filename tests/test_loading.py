@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -432,6 +433,25 @@ def test_marker_applies(marker: str, python: tuple[int, int],
 ])
 def test_verdict(installed, pinned, locked, verdict) -> None:
     assert loading.verdict(installed, pinned, locked) == verdict
+
+
+@pytest.mark.parametrize("text, version", [
+    ("Metadata-Version: 2.1\nName: pandas\nVersion: 3.1.1\n", "3.1.1"),
+    ("metadata-version: 2.1\nversion:  1.0.post1 \n\nVersion: 9\n",
+     "1.0.post1"),
+    ("Name: x\n\nVersion: 9.9\n", None),    # in the description, not a field
+    ("Name: x\nVersion:\n", None),
+    ("", None),
+])
+def test_metadata_version(text: str, version: "str | None") -> None:
+    assert loading.metadata_version(text) == version
+
+
+@pytest.mark.parametrize("dist", [dist for dist, _ in FAKES])
+def test_metadata_version_agrees_with_importlib_metadata(dist: str) -> None:
+    distribution = metadata.distribution(dist)
+    assert loading.metadata_version(
+        distribution.read_text("METADATA") or "") == distribution.version
 
 
 # --- Fetching with requests from a real loopback server -------------------

@@ -1,6 +1,7 @@
 """The module's rules, as tests: authorized imports, Python 3.10+, the linters
 peer graders run, and the behaviour of the harness the other tests rely on."""
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,25 @@ def test_too_old_python_gets_one_clear_line(name: str, version: str) -> None:
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
 def test_script_is_executable_by_path_with_a_shebang(name: str) -> None:
     assert existing(name).read_text().startswith("#!/usr/bin/env python3\n")
+
+
+@pytest.mark.parametrize("args", [(), ("--help",)])
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_closed_stdout_gives_one_line_not_a_traceback(
+        name: str, args: tuple[str, ...], tmp_path: Path) -> None:
+    """``script | head`` once head has exited: stdout has no reader."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, str(existing(name)), *args],
+                              stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, cwd=tmp_path, env=clean_env(),
+                              timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "%s: output closed early (broken pipe)" % existing(name).name]
 
 
 def test_flake8_default_settings_pass() -> None:
