@@ -723,7 +723,8 @@ def draw(numbers: dict[str, float], plot: dict[str, list[float]],
     histogram_ax.set_xlabel("residual, in robust standard deviations")
     histogram_ax.set_ylabel("count (log scale)")
     try:
-        # Fast zlib level: the PNG is ~40% larger, written 5x faster.
+        # zlib's fastest level: a file 10% larger than at the default
+        # level, written in two thirds of the time.
         figure.savefig(output, format="png", pil_kwargs={"compress_level": 1})
     except OSError as error:
         return "cannot write %s: %s" % (output, error.strerror or error)
