@@ -197,11 +197,11 @@ def notes_for(facts: dict[str, str], cfg: dict[str, str], kind: str
         notes.append("This environment is broken: the interpreter it was "
                      "made from (%s) no longer exists. Delete it and create "
                      "it again." % cfg["home"])
-    if cfg_version(cfg) not in ("", facts["version"]):
+    made_with = cfg_version(cfg)
+    if made_with not in ("", facts["version"]):
         notes.append("This environment was made with Python %s but runs "
                      "Python %s: its packages may not work. Recreate it with "
-                     "the Python you use." % (cfg_version(cfg),
-                                              facts["version"]))
+                     "the Python you use." % (made_with, facts["version"]))
     if kind == "conda-base":
         notes.append("This is conda's base environment, shared by everything "
                      "conda runs. Create your own: conda create -n matrix_env"
