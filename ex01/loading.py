@@ -342,9 +342,10 @@ def environment_manager(installers: list[str], in_venv: bool,
     """Which tool runs this environment, from what it left behind."""
     if not in_venv:
         return "the global interpreter (no virtual environment)"
-    if any(name.lower().startswith("poetry") for name in installers):
-        return "Poetry (its virtualenv; packages installed by %s)" % next(
-            name for name in installers if name.lower().startswith("poetry"))
+    poetry = [name for name in installers
+              if name.lower().startswith("poetry")]
+    if poetry:
+        return "Poetry (its virtualenv; packages installed by %s)" % poetry[0]
     keys = [line.partition("=")[0].strip().lower()
             for line in (cfg_text or "").splitlines()]
     if "uv" in keys:
