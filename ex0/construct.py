@@ -1,18 +1,13 @@
 #!/usr/bin/env python3
-"""Is this Python interpreter isolated? A diagnosis of the running interpreter.
-
-The verdict follows PEP 405: an interpreter runs in a virtual environment when
-``sys.prefix`` (where this environment lives) differs from ``sys.base_prefix``
-(where the interpreter it was made from is installed).  ``VIRTUAL_ENV`` is only
-a hint left by a shell's ``activate`` script: it says what a shell activated,
-not which interpreter is running, so it never decides the verdict.
-"""
-import os
+# Is this Python interpreter isolated? PEP 405: it runs in a virtual
+# environment when sys.prefix (where this environment lives) differs from
+# sys.base_prefix (where the Python it was made from lives). VIRTUAL_ENV
+# only tells what a shell activated, so it never decides.
 import site
 import sys
+from os import environ, path
 
-# Checked before any function is defined, so that an old interpreter stops
-# here with one clear line instead of a traceback further down.
+# Before any function is defined: an old Python stops here, in one line.
 if sys.version_info < (3, 10):
     sys.exit("construct.py needs Python 3.10 or later; this is Python %d.%d."
              % sys.version_info[:2])
@@ -21,7 +16,7 @@ if sys.version_info < (3, 10):
 PLUGGED_IN = """\
 MATRIX STATUS: You're still plugged in
 
-Current Python: {executable}
+Current Python: %(executable)s
 Virtual Environment: None detected
 
 WARNING: You're in the global environment!
@@ -36,257 +31,222 @@ Then run this program again."""
 IN_THE_CONSTRUCT = """\
 MATRIX STATUS: Welcome to the construct
 
-Current Python: {executable}
-Virtual Environment: {name}
-Environment Path: {prefix}
+Current Python: %(executable)s
+Virtual Environment: %(name)s
+Environment Path: %(prefix)s
 
 SUCCESS: You're in an isolated environment!
 Safe to install packages without affecting
 the global system.
 
 Package installation path:
-{install_dir}"""
+%(install_dir)s"""
 
-USAGE = "usage: construct.py [-h]"
-HELP = USAGE + """
+HELP = """usage: construct.py [-h]
 
 Tells whether this Python interpreter runs in an isolated (virtual)
 environment, where it installs packages and where the global ones live.
 It changes nothing and exits 0 on any supported Python."""
 
-# Where interpreters keep third-party packages: CPython's site-packages,
-# Debian's dist-packages.
-PACKAGE_DIR_NAMES = ("site-packages", "dist-packages")
-# pyvenv.cfg keys that name the tool which wrote it; the standard library's
-# venv writes none of them.
-CREATOR_KEYS = ("uv", "virtualenv")
-ISOLATED_KINDS = ("venv", "legacy-virtualenv", "conda-env")
+
+# Every string from the environment is printed through this: what a
+# terminal would obey (ESC, newlines, bidi overrides, undecodable bytes)
+# becomes a Python escape; backslashes stay.
+def escaped(text: str) -> str:
+    return text if text.isprintable() else "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode()
+        for c in text)
 
 
-# --- Reading the facts --------------------------------------------------
-
-def parse_pyvenv_cfg(text: str) -> dict[str, str]:
-    """``key = value`` lines, read as site.py reads them (keys lowercased,
-    lines without "=" ignored)."""
-    config = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            config[key.strip().lower()] = value.strip()
-    return config
-
-
-def read_pyvenv_cfg(prefix: str) -> dict[str, str] | None:
+# stderr is line-buffered, so a line is written at once. A closed or
+# failing stderr is ignored: a failing one is dropped, as if closed, so
+# that the flush at exit does not fail again (exit status 120).
+def warn(text: str) -> None:
     try:
-        with open(os.path.join(prefix, "pyvenv.cfg"),
-                  errors="replace") as cfg:
-            return parse_pyvenv_cfg(cfg.read())
-    except OSError:
-        return None
+        sys.stderr.write(text + "\n")
+    except Exception:
+        sys.stderr = None
 
 
-def path_names(path: str) -> list[str]:
-    """The names in a POSIX or Windows path."""
-    return path.replace("\\", "/").rstrip("/").split("/")
-
-
-def package_dirs(paths: list[str]) -> list[str]:
-    """The package directories among paths from ``site`` or sys.path (on
-    Windows, getsitepackages() also lists the prefix itself), the existing
-    ones when there are any (site lists candidates that may not exist)."""
-    found = [path for path in paths
-             if path_names(path)[-1] in PACKAGE_DIR_NAMES]
-    return [path for path in found if os.path.isdir(path)] or found
-
-
-def gather_facts() -> dict[str, str]:
-    """Everything the report needs, read once from sys, os and site, as
-    strings ("" when a fact does not apply)."""
-    real_prefix = getattr(sys, "real_prefix", "")
-    global_prefix = real_prefix or sys.base_prefix
-    # site.getsitepackages() knows the platform's layout (Debian's
-    # dist-packages, Windows' Lib\site-packages). Old virtualenv releases'
-    # site.py lacks it: sys.path still shows where this interpreter looks,
-    # and the global interpreter's directories are then unknown.
-    if hasattr(site, "getsitepackages"):
-        own_dirs = package_dirs(site.getsitepackages())
-        global_dirs = package_dirs(site.getsitepackages([global_prefix]))
-    else:
-        own_dirs = package_dirs(sys.path)
-        global_dirs = own_dirs if global_prefix == sys.prefix else []
-    # What the import system really searches, whatever a flag says.
-    global_on_path = [] if global_prefix == sys.prefix \
-        else [path for path in global_dirs if path in sys.path]
-    conda_meta = os.path.join(sys.prefix, "conda-meta")
-    return {
-        "executable": sys.executable or "(unknown)", "prefix": sys.prefix,
-        "base_prefix": sys.base_prefix, "real_prefix": real_prefix,
-        "version": "%d.%d.%d" % sys.version_info[:3],
-        "virtual_env": os.environ.get("VIRTUAL_ENV", ""),
-        "conda_meta": conda_meta if os.path.isdir(conda_meta) else "",
-        "conda_name": os.environ.get("CONDA_DEFAULT_ENV", ""),
-        "install_dir": own_dirs[0] if own_dirs else "",
-        "global_dirs": ", ".join(global_dirs),
-        "user_site": site.getusersitepackages()
-        if site.ENABLE_USER_SITE and hasattr(site, "getusersitepackages")
-        else "",
-        "global_on_path": ", ".join(global_on_path),
-    }
-
-
-# --- Deciding ------------------------------------------------------------
-
-def isolation_kind(prefix: str, base_prefix: str, real_prefix: str,
-                   conda: bool) -> str:
-    """venv (PEP 405), legacy-virtualenv (virtualenv < 20 set
-    sys.real_prefix instead), conda-env (a named conda environment: a full
-    installation, so prefix == base_prefix, yet isolated), conda-base
-    (conda's own installation) or global."""
-    if prefix != base_prefix:
-        return "venv"
-    if real_prefix and real_prefix != prefix:
-        return "legacy-virtualenv"
-    if conda:       # named environments live in <conda root>/envs/<name>
-        return "conda-env" if path_names(prefix)[-2:-1] == ["envs"] \
-            else "conda-base"
-    return "global"
-
-
-def creator(cfg: dict[str, str] | None) -> str | None:
-    """The tool that wrote pyvenv.cfg, with its version when recorded."""
-    for key in CREATOR_KEYS:
-        if cfg and key in cfg:
-            return (key + " " + cfg[key]).strip()
-    return "venv (the standard library)" if cfg and "home" in cfg else None
-
-
-def cfg_version(cfg: dict[str, str]) -> str:
-    """The Python version pyvenv.cfg records (virtualenv writes
-    "version_info = 3.11.7.final.0", venv and uv "version = 3.11.7")."""
-    raw = cfg.get("version") or cfg.get("version_info") or ""
-    return ".".join(raw.split(".")[:3])
-
-
-def same_path(a: str, b: str) -> bool:
-    return os.path.normcase(os.path.realpath(a)) == \
-        os.path.normcase(os.path.realpath(b))
-
-
-def notes_for(facts: dict[str, str], cfg: dict[str, str], kind: str
-              ) -> list[str]:
-    """Each trap a learner can fall into, only when it applies."""
-    notes = []
-    activated, prefix = facts["virtual_env"], facts["prefix"]
-    if activated and not same_path(activated, prefix):
-        # activate only changes PATH: a pyenv shim, a python3.x called by
-        # full name or a deleted venv all leave this interpreter outside.
-        fix = ("Run %s, or 'deactivate' and activate the environment you "
-               "mean." % os.path.join(activated, "bin", "python")
-               if os.path.isdir(activated) else "That directory no longer "
-               "exists: the variable is stale. Run 'deactivate' or open a "
-               "new shell.")
-        notes.append("Your shell activated %s, but this program runs %s, "
-                     "which is not that environment's interpreter. %s"
-                     % (activated, facts["executable"], fix))
-    if cfg.get("include-system-site-packages", "").lower() == "true":
-        notes.append("include-system-site-packages = true in %s: the global "
-                     "packages leak into this environment. Recreate it "
-                     "without --system-site-packages for full isolation."
-                     % os.path.join(prefix, "pyvenv.cfg"))
-    if cfg.get("home") and not os.path.isdir(cfg["home"]):
-        notes.append("This environment is broken: the interpreter it was "
-                     "made from (%s) no longer exists. Delete it and create "
-                     "it again." % cfg["home"])
-    made_with = cfg_version(cfg)
-    if made_with not in ("", facts["version"]):
-        notes.append("This environment was made with Python %s but runs "
-                     "Python %s: its packages may not work. Recreate it with "
-                     "the Python you use." % (made_with, facts["version"]))
-    if kind == "conda-base":
-        notes.append("This is conda's base environment, shared by everything "
-                     "conda runs. Create your own: conda create -n matrix_env"
-                     " python, then conda activate matrix_env.")
-    return notes
-
-
-def details_for(facts: dict[str, str], cfg: dict[str, str] | None,
-                kind: str) -> list[str]:
-    """How the environment was made."""
-    made_by = {"legacy-virtualenv": "virtualenv older than 20 "
-               "(sys.real_prefix); consider recreating it with python -m "
-               "venv", "conda-env": "conda (a named environment)",
-               "venv": creator(cfg) or "unknown (no pyvenv.cfg in %s)"
-               % facts["prefix"]}
-    if kind not in made_by:
-        return []
-    lines = ["Environment details:", "Created by: " + made_by[kind]]
-    if cfg and cfg.get("home"):
-        lines.append("Made from the interpreter in: " + cfg["home"])
-    if cfg and cfg_version(cfg):
-        lines.append("Python version recorded: " + cfg_version(cfg))
-    if kind != "conda-env":
-        lines.append("Global packages visible here: " + (
-            "yes (they are on sys.path)" if facts["global_on_path"]
-            else "no"))
-    return lines
-
-
-def build_report(facts: dict[str, str], cfg: dict[str, str] | None
-                 ) -> list[str]:
-    """Every decision, as the blank-line-separated blocks to print: the
-    subject's block, then the extra sections."""
-    prefix = facts["prefix"]
-    kind = isolation_kind(prefix, facts["base_prefix"], facts["real_prefix"],
-                          bool(facts["conda_meta"]))
-    install_dir = facts["install_dir"] or "(unknown)"
-    # A conda environment's name is conda's; a venv's is its folder's.
-    name = facts["conda_name"] if kind == "conda-env" else ""
-    block = IN_THE_CONSTRUCT if kind in ISOLATED_KINDS else PLUGGED_IN
-    locations = ["Package locations:",
-                 "Global packages: " + (facts["global_dirs"] or "(unknown)"),
-                 "This interpreter installs into: " + install_dir]
-    if facts["user_site"]:
-        locations.append("User site (pip install --user): "
-                         + facts["user_site"])
-    blocks = [block.format(executable=facts["executable"], prefix=prefix,
-                           name=name or path_names(prefix)[-1] or prefix,
-                           install_dir=install_dir), "\n".join(locations)]
-    details = details_for(facts, cfg, kind)
-    if details:
-        blocks.append("\n".join(details))
-    notes = notes_for(facts, cfg or {}, kind)
-    return blocks + ["NOTE: " + note for note in notes]
-
-
-# --- Running -------------------------------------------------------------
-
-def main(argv: list[str]) -> int:
-    if argv and argv[0] in ("-h", "--help"):
-        print(HELP, flush=True)
-        return 0
-    if argv:
-        print(USAGE + "\nconstruct.py: takes no arguments (got %s)" % argv[0],
-              file=sys.stderr)
-        return 2
-    blocks = build_report(gather_facts(), read_pyvenv_cfg(sys.prefix))
-    # Flushed here, so that a closed pipe is noticed before exit.
-    print("\n\n".join(blocks), flush=True)
+# Every write to stdout; returns the exit status: 0, also when the reader
+# left early (| head), or 1 when the output cannot be written.
+def write(text: str) -> int:
+    try:
+        if not sys.stdout.closed:
+            print(text, flush=True)
+    except OSError as error:
+        # Closed, so that nothing is left for the flush at exit to fail on.
+        try:
+            sys.stdout.close()
+        except OSError:
+            pass
+        if not isinstance(error, BrokenPipeError):
+            warn("construct.py: cannot write the output: %s"
+                 % error.strerror)
+            return 1
     return 0
 
 
-if __name__ == "__main__":
+def read(name: str) -> str:
     try:
-        sys.exit(main(sys.argv[1:]))
+        with open(name, encoding="utf-8", errors="surrogateescape") as file:
+            return file.read()
+    except OSError:
+        return ""
+
+
+# Everything the report needs, read once, as strings.
+def gather_facts() -> dict[str, str]:
+    prefix, real_prefix = sys.prefix, getattr(sys, "real_prefix", "")
+    # conda marks its environments with conda-meta; a named one is
+    # <root>/envs/<name>, and its global packages are the root's (base).
+    # "conda" is that root, or the prefix itself for base.
+    root, envs = path.split(path.dirname(prefix))
+    conda = path.isdir(prefix + "/conda-meta") and (
+        root if envs == "envs" else prefix) or ""
+    top = conda or real_prefix or sys.base_prefix
+    # site.getsitepackages() knows the platform's layout (Debian's
+    # dist-packages; on Windows the prefix, then Lib\site-packages) and
+    # lists candidates that may not exist yet: pip installs into the first
+    # (on Debian /usr/local/lib/python3.X/dist-packages). The site.py of
+    # virtualenv < 20 lacks it: sys.path then shows where this interpreter
+    # looks, and which global packages it sees.
+    get = getattr(site, "getsitepackages", None)
+    tops = [folder for folder in (get([top]) if get else sys.path)
+            if folder.startswith(top) and folder.endswith("-packages")
+            and path.isdir(folder)]
+    # venv, virtualenv and uv write the environment's absolute path into
+    # its activate script (and its scripts' #! lines): where it was made.
+    created_at = ""
+    for value in read(path.dirname(sys.executable) + "/activate").split(
+            "VIRTUAL_ENV=")[1:]:
+        value = value.partition("\n")[0].strip(" '\"")
+        if path.isabs(value):
+            created_at = value
+            break
+    cfg = path.join(prefix, "pyvenv.cfg")
+    text = read(cfg)
+    facts = dict(
+        executable=sys.executable or "(unknown)", prefix=prefix,
+        base_prefix=sys.base_prefix, real_prefix=real_prefix, conda=conda,
+        version="%d.%d.%d" % sys.version_info[:3],
+        virtual_env=environ.get("VIRTUAL_ENV", ""),
+        install_dir=next((folder for folder in (get() if get else sys.path)
+                          if folder.endswith("-packages")), "(unknown)"),
+        global_dirs=", ".join(tops) or "(unknown)",
+        # What the import system really searches, whatever a flag says.
+        global_visible="yes (they are on sys.path)" if set(tops) & set(
+            sys.path) else "no",
+        user_site=site.ENABLE_USER_SITE and site.USER_SITE or "",
+        created_at=created_at, cfg=cfg if text else "")
+    # pyvenv.cfg's "key = value" lines, read as site.py reads them (keys
+    # lowercased, lines without "=" ignored), as facts named "cfg:key".
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            facts["cfg:" + key.strip().lower()] = value.strip()
+    return facts
+
+
+# Every decision, and the text to print: the subject's block, then the
+# extra sections.
+def build_report(facts: dict[str, str]) -> str:
+    prefix, activated = facts["prefix"], facts["virtual_env"]
+    home = facts.get("cfg:home", "")
+    # venv writes "version = 3.11.7", uv "version_info = 3.11.7" and
+    # virtualenv "version_info = 3.11.7.final.0" (recent releases both).
+    made_with = ".".join((facts.get("cfg:version") or facts.get(
+        "cfg:version_info", "")).split(".")[:3])
+    # Who made this interpreter's isolation, "" when it has none. A venv
+    # (PEP 405) is signed in pyvenv.cfg by uv and virtualenv (which Poetry
+    # uses), not by the standard library's venv; virtualenv < 20 set
+    # sys.real_prefix instead; a named conda environment is a whole
+    # installation of its own (prefix == base_prefix). conda's base is not
+    # isolated.
+    made_by = (
+        ("uv " + facts["cfg:uv"] if "cfg:uv" in facts
+         else "virtualenv " + facts["cfg:virtualenv"]
+         if "cfg:virtualenv" in facts
+         else "venv (the standard library)" if home else "unknown")
+        if prefix != facts["base_prefix"]
+        else "virtualenv older than 20 (sys.real_prefix); better recreate "
+        "it with python -m venv" if facts["real_prefix"] not in ("", prefix)
+        else "conda (a named environment)"
+        if facts["conda"] not in ("", prefix) else "")
+    view = dict(facts, made_with=made_with, made_by=made_by,
+                name=path.basename(prefix))
+    for key in view:
+        view[key] = escaped(view[key])
+    text = ((IN_THE_CONSTRUCT if made_by else PLUGGED_IN)
+            + "\n\nPackage locations:\nGlobal packages: %(global_dirs)s\n"
+            "This interpreter installs into: %(install_dir)s")
+    if facts["user_site"]:
+        text += "\nUser site (pip install --user): %(user_site)s"
+    if made_by:
+        text += "\n\nEnvironment details:\nCreated by: %(made_by)s"
+        if home:
+            text += "\nMade from the interpreter in: %(cfg:home)s"
+        text += "\nGlobal packages visible here: %(global_visible)s"
+    # Each trap, only when it applies. activate only changes PATH: a pyenv
+    # shim or a python3.x called by full name runs another interpreter; a
+    # moved venv's activate script exports its old path again.
+    if activated not in ("", prefix) and path.realpath(
+            activated) != path.realpath(prefix):
+        text += ("\n\nNOTE: Your shell activated %(virtual_env)s, but this "
+                 "program runs %(executable)s, not its interpreter. " + (
+                     "Run that environment's own python, or deactivate and"
+                     " activate the one you mean." if path.isdir(activated)
+                     else "That folder is gone: deleted, moved or renamed. "
+                     "Create the environment again and activate the new "
+                     "one."))
+    if facts.get("cfg:include-system-site-packages", "").lower() == "true":
+        text += ("\n\nNOTE: include-system-site-packages = true in %(cfg)s:"
+                 " global packages leak in. Recreate the environment "
+                 "without --system-site-packages.")
+    if home and not path.isdir(home):
+        text += ("\n\nNOTE: Broken: the interpreter this environment was "
+                 "made from (%(cfg:home)s) is gone. Delete and recreate it.")
+    # Without home, CPython finds the standard library from the executable
+    # itself (its symlink, or the prefix it was built for); site.py still
+    # makes the folder a venv.
+    if facts["cfg"] and not home:
+        text += ("\n\nNOTE: %(cfg)s has no 'home' line naming the interpreter"
+                 " this environment was made from: Python guessed "
+                 "%(base_prefix)s from the executable. Recreate it.")
+    if made_with not in ("", facts["version"]):
+        text += ("\n\nNOTE: Made with Python %(made_with)s, this environment"
+                 " runs Python %(version)s: its packages may not work. "
+                 "Recreate it with the Python you use.")
+    if facts["created_at"] not in ("", prefix) and path.realpath(
+            facts["created_at"]) != path.realpath(prefix):
+        text += ("\n\nNOTE: This environment was created at %(created_at)s,"
+                 " then moved, renamed or copied: its activate script and its"
+                 " scripts still point there. Recreate it here.")
+    if facts["conda"] == prefix:
+        text += ("\n\nNOTE: This is conda's base environment, shared by all "
+                 "of conda. Make your own: conda create -n matrix_env python"
+                 ", then conda activate matrix_env.")
+    return text % view
+
+
+def main(argv: list[str]) -> int:
+    if sys.stdout is None:
+        warn("construct.py: standard output is closed")
+        return 1
+    # A path the output's encoding cannot represent (PYTHONIOENCODING=ascii)
+    # is escaped rather than fatal; stderr always escapes (CPython's rule).
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    try:
+        if argv and argv not in (["-h"], ["--help"]):
+            warn("usage: construct.py [-h]\nconstruct.py: takes no "
+                 "arguments")
+            return 2
+        return write(HELP if argv else build_report(gather_facts()))
     except KeyboardInterrupt:
-        print("\nconstruct.py: interrupted", file=sys.stderr)
-        sys.exit(130)
-    except BrokenPipeError:
-        # Whoever read stdout has gone (| head): close it here, or Python's
-        # own flush at exit fails again with a second, noisier error.
-        try:
-            sys.stdout.close()
-        except BrokenPipeError:
-            pass
-        print("construct.py: output closed early (broken pipe)",
-              file=sys.stderr)
-        sys.exit(1)
+        warn("construct.py: interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -8,6 +8,10 @@ Every dependency is looked up without being imported (importlib.util and
 importlib.metadata read the installed files); the heavy libraries are
 imported only once every check has passed, so a missing package costs a
 fraction of a second and never a traceback.
+
+Sections, in order: constants; records; command line; output; paths;
+installed packages; requirements.txt and poetry.lock; install commands;
+fetching; the analysis; the figure; rendering; main.
 """
 import importlib
 import importlib.util
@@ -18,6 +22,20 @@ import sys
 if sys.version_info < (3, 10):
     sys.exit("loading.py needs Python 3.10 or later; this is Python %d.%d."
              % sys.version_info[:2])
+
+# mypy reads a constant named TYPE_CHECKING as true and Python runs it as
+# false: the annotations below name numpy's real types, while numpy itself
+# is imported only after the dependency check (typing, which has this
+# constant, is not an authorized import).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import numpy
+    import numpy.typing
+
+    Floats = numpy.typing.NDArray[numpy.float64]
+    Indices = numpy.typing.NDArray[numpy.int64]
+
+# --- Constants --------------------------------------------------------------
 
 # (distribution name, import name, what it does here), in the subject's order.
 PACKAGES = (
@@ -36,20 +54,28 @@ DEFAULT_SEED = 1999
 MAX_SEED = 2 ** 64 - 1
 DEFAULT_OUTPUT = "matrix_analysis.png"
 
-FETCH_TIMEOUT = (3.05, 10.0)        # seconds: (connect, between two reads)
+CONNECT_TIMEOUT = 3.05              # seconds to connect
+READ_TIMEOUT = 10.0                 # seconds the server may stay silent
+FETCH_DEADLINE = 30.0               # seconds for the whole transfer
 FETCH_LIMIT = 16 * 1024 * 1024      # bytes of body accepted from --source
-SECRET_QUERY_WORDS = ("key", "token", "secret", "pass", "sig", "auth")
+MAX_REDIRECTS = 5
+# Beyond these magnitudes float64 sums and squares overflow or underflow,
+# and the statistics would be false: such data is refused.
+MAX_MAGNITUDE = 1e100
+MIN_MAGNITUDE = 1e-100
 
 ANOMALY_SIGMA = 5.0                 # |residual| above this many sigmas
 PLOT_BINS = 2000                    # about the figure's width in pixels
 MAX_MARKED = 1000                   # anomalies drawn at most, strongest first
+MAX_ECHOED = 60                     # characters of an echoed string
+MAX_LISTED = 5                      # items listed before "and N more"
 
 USAGE = ("usage: loading.py [--points N] [--seed N] [--source URL] "
          "[--output PATH] [-h]")
 HELP = USAGE + """
 
 Checks that pandas, requests, matplotlib and numpy are installed (without
-importing them), compares their versions with ex01/requirements.txt and
+importing them), compares their versions with requirements.txt and
 poetry.lock, then analyses Matrix data and saves a figure.
 
 options:
@@ -58,17 +84,116 @@ options:
                  same numbers, same picture
   --source URL   analyse numbers fetched from an http(s) URL instead: a CSV
                  with one numeric column, or a JSON array of numbers (or of
-                 objects with one numeric field); at most %d MiB
-  --output PATH  where to write the PNG (default %s)
+                 objects with one numeric field); %g s to connect, %g s of
+                 silence at most, %g s and %d MiB for the whole transfer;
+                 credentials, query and fragment are never shown
+  --output PATH  where to write the PNG (default %s); the picture is made
+                 in memory first, then written; an existing file is
+                 replaced, and a symbolic link is followed (its target is
+                 replaced)
   -h, --help     show this help and exit
 
 exit status: 0 success, 1 a problem to fix (missing or broken dependency,
-failed fetch, unwritable output), 2 bad usage, 130 interrupted.""" % (
-    MIN_POINTS, MAX_POINTS, DEFAULT_POINTS, DEFAULT_SEED,
-    FETCH_LIMIT // (1024 * 1024), DEFAULT_OUTPUT)
+failed fetch, unusable data, unwritable output or standard output), 2 bad
+usage, 130 interrupted. A reader that stops early (| head) is not an
+error: the run goes on and writes its figure.""" % (
+    MIN_POINTS, MAX_POINTS, DEFAULT_POINTS, DEFAULT_SEED, CONNECT_TIMEOUT,
+    READ_TIMEOUT, FETCH_DEADLINE, FETCH_LIMIT // (1024 * 1024),
+    DEFAULT_OUTPUT)
 
 
-# --- Command line ---------------------------------------------------------
+# --- Records ---------------------------------------------------------------
+
+class Options:
+    """The command line, parsed."""
+
+    def __init__(self) -> None:
+        self.points = DEFAULT_POINTS
+        self.seed = DEFAULT_SEED
+        self.source: str | None = None
+        self.output = DEFAULT_OUTPUT
+        self.help = False
+
+
+class Package:
+    """What is known of one required package, read without importing it."""
+
+    def __init__(self, dist: str, module: str, role: str) -> None:
+        self.dist = dist
+        self.module = module
+        self.role = role
+        self.found = False
+        self.version: str | None = None
+        self.installer: str | None = None   # the INSTALLER record
+        self.broken: str | None = None      # why importing it failed
+
+
+class Pin:
+    """The version a manifest gives for this Python, or why there is none:
+    "no file", "not listed", "none for this Python", "several apply" or
+    "marker not understood"."""
+
+    def __init__(self, version: str | None, missing: str = "") -> None:
+        self.version = version
+        self.missing = missing
+
+
+class Comparison:
+    """pip versus Poetry: what each manifest says, and who runs this
+    environment."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Package, Pin, Pin]] = []  # (package, pip, lock)
+        self.manager = ""
+        self.requirements_path = ""
+        self.lock_path = ""
+        self.notes: list[str] = []
+
+
+class Data:
+    """The numbers to analyse and where they come from."""
+
+    def __init__(self, values: "Floats", title: str) -> None:
+        self.values = values
+        self.title = title
+        self.injected: "Indices | None" = None    # planted anomalies
+        self.about: list[str] = []      # lines about a fetched source
+
+
+class Analysis:
+    """The statistics of the report."""
+
+    def __init__(self, points: int, window: int, sigma: float) -> None:
+        self.points = points
+        self.window = window            # of the centred rolling mean
+        self.sigma = sigma              # robust noise level of residuals
+        self.mean = self.std = self.low = self.high = 0.0
+        self.found = 0                  # anomalies found
+        self.strongest_at = 0
+        self.strongest = 0.0            # in sigmas
+        self.injected: int | None = None    # None: nothing was injected
+        self.matched = 0                # injected anomalies found
+        self.per_bin = 1                # points per plotted bin
+
+
+class Figure:
+    """The figure's data, a few thousand values whatever the points."""
+
+    def __init__(self) -> None:
+        self.x: list[float] = []
+        self.signal: list[float] = []   # when every point is drawn
+        self.low: list[float] = []      # else each bin's minimum ...
+        self.high: list[float] = []     # ... and maximum
+        self.rolling: list[float] = []
+        self.marked_x: list[float] = []
+        self.marked_y: list[float] = []
+        self.injected_x: list[float] = []
+        self.injected_y: list[float] = []
+        self.counts: list[float] = []   # the residuals' histogram
+        self.edges: list[float] = []
+
+
+# --- Command line ----------------------------------------------------------
 
 def parse_int(text: str, low: int, high: int) -> int | None:
     """A whole number within [low, high], or None."""
@@ -79,21 +204,20 @@ def parse_int(text: str, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
-def parse_args(argv: list[str]) -> tuple[dict[str, object], str | None]:
+def parse_args(argv: list[str]) -> tuple[Options, str | None]:
     """Options from argv, parsed by hand, and an error message or None."""
-    options: dict[str, object] = {
-        "points": DEFAULT_POINTS, "seed": DEFAULT_SEED, "source": None,
-        "output": DEFAULT_OUTPUT, "help": False}
+    options = Options()
     given: set[str] = set()
     args = list(argv)
     while args:
         arg = args.pop(0)
         if arg in ("-h", "--help"):
-            options["help"] = True
+            options.help = True
             return options, None
         name, sep, value = arg.partition("=")
         if name not in ("--points", "--seed", "--source", "--output"):
-            return options, "unknown argument: %s" % arg
+            # Only the option's name: what follows "=" may be a secret.
+            return options, "unknown argument: %s" % option_name(name)
         if not sep:
             if not args:
                 return options, "%s needs a value" % name
@@ -103,27 +227,106 @@ def parse_args(argv: list[str]) -> tuple[dict[str, object], str | None]:
             points = parse_int(value, MIN_POINTS, MAX_POINTS)
             if points is None:
                 return options, "--points takes a whole number from %d to " \
-                    "%d, not %r" % (MIN_POINTS, MAX_POINTS, value)
-            options["points"] = points
+                    "%d" % (MIN_POINTS, MAX_POINTS)
+            options.points = points
         elif name == "--seed":
             seed = parse_int(value, 0, MAX_SEED)
             if seed is None:
                 return options, "--seed takes a whole number from 0 to " \
-                    "2**64-1, not %r" % value
-            options["seed"] = seed
+                    "2**64-1"
+            options.seed = seed
         elif name == "--source":
             if not value.lower().startswith(("http://", "https://")):
                 return options, "--source takes an http:// or https:// URL"
-            options["source"] = value
+            options.source = value
         else:
             if not value.lower().endswith(".png"):
-                return options, "--output must name a .png file, not %r" \
-                    % value
-            options["output"] = value
+                return options, "--output must name a .png file"
+            options.output = value
     if "--source" in given and given & {"--points", "--seed"}:
         return options, "--source analyses fetched data: it takes neither " \
             "--points nor --seed"
     return options, None
+
+
+def option_name(name: str) -> str:
+    """An unknown option as the error may name it: a typo such as
+    --pionts is shown; anything else (a pasted token) is described."""
+    word = name.lstrip("-")
+    if name.startswith("-") and 0 < len(word) <= 20 \
+            and all(c in "abcdefghijklmnopqrstuvwxyz-" for c in word):
+        return name
+    return "(an argument that is not an option; see --help)"
+
+
+# --- Output: one way out for every line --------------------------------------
+
+def escaped(text: str) -> str:
+    """text with each non-printable character (control characters, line
+    breaks, bidi overrides, undecodable bytes) written as a Python escape,
+    so that no input can move the cursor or forge a line of the report."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else
+                   c.encode("unicode_escape", "backslashreplace").decode()
+                   for c in text)
+
+
+def clipped(text: str, limit: int = MAX_ECHOED) -> str:
+    """An echoed string: escaped, and cut when it is long."""
+    shown = escaped(text)
+    return shown if len(shown) <= limit else shown[:limit - 3] + "..."
+
+
+def listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c', at most MAX_LISTED then 'N more'."""
+    if len(items) > MAX_LISTED:
+        items = items[:MAX_LISTED] + ["%d more" % (len(items) - MAX_LISTED)]
+    return items[0] if len(items) == 1 \
+        else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+class OutputError(Exception):
+    """Standard output cannot be written (a full disk, a closed file)."""
+
+
+def show(lines: list[str]) -> None:
+    """Write lines to stdout now. A reader that stops early (| head) is
+    normal: the rest is dropped and the run goes on. Any other write error
+    is raised as OutputError, for main."""
+    if sys.stdout.closed:
+        return
+    try:
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        close_stdout()
+    except OSError as error:
+        close_stdout()
+        raise OutputError(error.strerror or str(error)) from None
+
+
+def close_stdout() -> None:
+    """Close stdout for good, so that nothing is written again at exit."""
+    try:
+        sys.stdout.close()
+    except OSError:
+        pass
+
+
+def say_error(message: str, usage: bool = False) -> None:
+    """One line on stderr (after the usage line for a usage error); a
+    stderr that cannot be written is let be."""
+    if sys.stderr is None:          # closed (2>&-): print would use stdout
+        return
+    try:
+        print((USAGE + "\n" if usage else "") + "loading.py: " + message,
+              file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        try:
+            sys.stderr.close()      # or Python fails again at exit
+        except OSError:
+            pass
 
 
 # --- Paths, without os: the script may only import sys and importlib -------
@@ -146,9 +349,11 @@ def script_dir() -> str:
     """This script's directory, as the user named it when that is possible.
 
     sys.argv[0] is the path the user typed (relative to where they stand),
-    so it gives install commands they can paste; __file__ is absolute.
+    so it gives commands they can paste; __file__ is absolute.
     """
     typed = sys.argv[0] if sys.argv else ""
+    while typed.startswith(("./", ".\\")):
+        typed = typed[2:]
     if typed.replace("\\", "/").endswith("/loading.py") \
             or typed == "loading.py":
         return parent_dir(typed)
@@ -157,16 +362,30 @@ def script_dir() -> str:
 
 def read_text(path: str) -> str | None:
     """A small text file's content, or None when it cannot be read."""
+    if not path:
+        return None
     try:
         with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError):
+            return handle.read(4 * 1024 * 1024)
+    except (OSError, UnicodeDecodeError, ValueError):
         return None
+
+
+def quoted(word: str) -> str:
+    """word as a POSIX shell reads it back, escaped for the terminal."""
+    if word and all(c.isalnum() or c in "/._-+:@%=," for c in word):
+        return escaped(word)
+    return escaped("'" + word.replace("'", "'\\''") + "'")
+
+
+def shown_path(path: str) -> str:
+    """A path relative to where the user stands ('.' for here)."""
+    return path.rstrip("/\\") or "."
 
 
 # --- Facts about the installed packages -----------------------------------
 
-def installed_package(dist: str, module: str) -> dict[str, object]:
+def installed_package(dist: str, module: str, role: str) -> Package:
     """Whether a package is importable, its version and installer.
 
     find_spec locates a top-level module without executing it, and
@@ -174,25 +393,25 @@ def installed_package(dist: str, module: str) -> dict[str, object]:
     """
     from importlib import metadata
 
+    package = Package(dist, module, role)
     try:
-        found = importlib.util.find_spec(module) is not None
+        package.found = importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
-        found = False
-    version = installer = None
-    if found:
+        package.found = False
+    if package.found:
         try:
             distribution = metadata.distribution(dist)
             # Read as text, not through .version, which parses the whole
             # file (pandas' and matplotlib's hold their full README) with
             # the email package: a few milliseconds per package.
-            version = metadata_version(distribution.read_text("METADATA")
-                                       or distribution.read_text("PKG-INFO")
-                                       or "")
-            installer = (distribution.read_text("INSTALLER") or "").strip()
+            package.version = metadata_version(
+                distribution.read_text("METADATA")
+                or distribution.read_text("PKG-INFO") or "")
+            package.installer = (distribution.read_text("INSTALLER")
+                                 or "").strip() or None
         except metadata.PackageNotFoundError:
             pass
-    return {"found": found, "version": version,
-            "installer": installer or None}
+    return package
 
 
 def metadata_version(text: str) -> str | None:
@@ -211,9 +430,16 @@ def import_failure(module: str) -> str | None:
         importlib.import_module(module)
     except Exception as error:  # a broken install can raise anything
         lines = str(error).strip().splitlines()
-        return "%s: %s" % (type(error).__name__, lines[0]) if lines \
-            else type(error).__name__
+        return "%s: %s" % (type(error).__name__, clipped(lines[0], 200)) \
+            if lines else type(error).__name__
     return None
+
+
+def is_configuration_error(failure: str) -> bool:
+    """Whether matplotlib failed on its configuration (MPLBACKEND or a
+    matplotlibrc naming an invalid value), which no reinstall fixes: its
+    rcParams validation says "Key <name>: ..."."""
+    return failure.startswith("ValueError: Key ")
 
 
 # --- requirements.txt and poetry.lock, read by small strict parsers --------
@@ -305,36 +531,38 @@ def parse_poetry_lock(text: str) -> dict[str, list[tuple[str, str]]]:
 
 
 def pick_version(entries: list[tuple[str, str]] | None,
-                 python: tuple[int, int]) -> str:
+                 python: tuple[int, int]) -> Pin:
     """The version that applies to this Python among marker-split entries."""
     if not entries:
-        return "-"
+        return Pin(None, "not listed")
     chosen = []
     for version, marker in entries:
         applies = marker_applies(marker, python) if marker else True
         if applies is None:
-            return "? (marker not understood)"
+            return Pin(None, "marker not understood")
         if applies:
             chosen.append(version)
     if len(chosen) > 1:
-        return "? (several apply)"
-    return chosen[0] if chosen else "- (none for Python %d.%d)" % python
+        return Pin(None, "several apply")
+    return Pin(chosen[0]) if chosen else Pin(None, "none for this Python")
 
 
-def verdict(installed: str | None, pinned: str, locked: str) -> str:
-    """How the installed version stands against the pin and the lock
-    (either may be a note such as "-" or "(no file)" instead)."""
+def verdict(installed: str | None, pinned: Pin, locked: Pin) -> str:
+    """How the installed version stands against the pin and the lock."""
     if installed is None:
         return "not installed"
-    is_locked, is_pinned = version_tuple(locked), version_tuple(pinned)
     problems = []
-    if is_locked and locked != installed:
+    if locked.version and locked.version != installed:
         problems.append("differs from the lock")
-    if is_pinned and pinned != installed:
+    if pinned.version and pinned.version != installed:
         problems.append("differs from requirements.txt")
+    unclear = {"several apply", "marker not understood"} & {
+        pinned.missing, locked.missing}
+    if unclear:
+        problems.append("cannot tell (%s)" % unclear.pop())
     if problems:
         return ", ".join(problems)
-    return "matches" if is_locked or is_pinned else "not pinned"
+    return "matches" if locked.version or pinned.version else "not pinned"
 
 
 def environment_manager(installers: list[str], in_venv: bool,
@@ -355,74 +583,129 @@ def environment_manager(installers: list[str], in_venv: bool,
     return "pip in a venv"
 
 
-def compare_managers(packages: dict[str, dict[str, object]],
-                     here: str) -> dict[str, object]:
+def poetry_project(here: str) -> str:
+    """The Poetry project the user is in, as a path from where they stand.
+
+    Standing in ex01/ (the script typed as "loading.py"), it is ex01's own
+    project, the module's hand-in; elsewhere the whole module's, one level
+    up, when it exists; else ex01's ("" means where the user stands).
+    """
+    root = project_dir(here)
+    own = read_text(here + "pyproject.toml") is not None
+    if here and read_text(root + "pyproject.toml") is not None:
+        return root
+    return here if own else root
+
+
+def compare_managers(packages: list[Package], here: str) -> Comparison:
     """Installed versions against requirements.txt and poetry.lock."""
     python = (sys.version_info[0], sys.version_info[1])
-    requirements_path = here + "requirements.txt"
-    lock_path = project_dir(here) + "poetry.lock"
-    requirements_text = read_text(requirements_path)
-    lock_text = read_text(lock_path)
+    comparison = Comparison()
+    comparison.requirements_path = here + "requirements.txt"
+    comparison.lock_path = poetry_project(here) + "poetry.lock"
+    requirements_text = read_text(comparison.requirements_path)
+    lock_text = read_text(comparison.lock_path)
     pins = parse_requirements(requirements_text or "")
     locks = parse_poetry_lock(lock_text or "")
-    rows = []
-    for dist, _, _ in PACKAGES:
-        facts = packages[dist]
-        installed = facts["version"] if isinstance(facts["version"], str) \
-            else None
-        pinned = pick_version(pins.get(dist), python) \
-            if requirements_text is not None else "(no file)"
-        locked = pick_version(locks.get(dist), python) \
-            if lock_text is not None else "(no file)"
-        rows.append((dist, installed or "-", pinned, locked,
-                     str(facts["installer"] or "-"),
-                     verdict(installed, pinned, locked)))
-    installers = sorted({row[4] for row in rows if row[4] != "-"})
-    in_venv = sys.prefix != sys.base_prefix
-    notes = []
+    for package in packages:
+        pinned = pick_version(pins.get(package.dist), python) \
+            if requirements_text is not None else Pin(None, "no file")
+        locked = pick_version(locks.get(package.dist), python) \
+            if lock_text is not None else Pin(None, "no file")
+        comparison.rows.append((package, pinned, locked))
     if requirements_text is None:
-        notes.append("%s not found: no pip pins to compare." %
-                     requirements_path)
+        comparison.notes.append("%s not found: no pip pins to compare."
+                                % escaped(comparison.requirements_path))
     for number, line in pins[""]:
-        notes.append("%s line %s not understood: %s" %
-                     (requirements_path, number, line))
+        comparison.notes.append("%s line %s not understood: %s" % (
+            escaped(comparison.requirements_path), number, clipped(line)))
     if lock_text is None:
-        notes.append("%s not found: no Poetry lock to compare." % lock_path)
-    return {
-        "rows": rows,
-        "manager": environment_manager(
-            installers, in_venv, read_text(sys.prefix + "/pyvenv.cfg")),
-        "notes": notes,
-    }
+        comparison.notes.append("%s not found: no Poetry lock to compare."
+                                % escaped(comparison.lock_path))
+    installers = sorted({p.installer for p in packages if p.installer})
+    comparison.manager = environment_manager(
+        installers, sys.prefix != sys.base_prefix,
+        read_text(sys.prefix + "/pyvenv.cfg"))
+    return comparison
+
+
+# --- Install commands, to paste where the user stands -----------------------
+
+def pip_command(requirements: str, script: str) -> str:
+    """The pip route: into this venv with what it has, or into a new one
+    (never into a global interpreter, which the module teaches against
+    and Debian refuses)."""
+    if sys.prefix == sys.base_prefix:
+        return "python3 -m venv matrix_env && matrix_env/bin/python -m pip " \
+            "install -r %s && matrix_env/bin/python %s" % (
+                quoted(requirements), quoted(script))
+    python = quoted(sys.executable)
+    if "uv" in environment_manager([], True,
+                                   read_text(sys.prefix + "/pyvenv.cfg")):
+        return "uv pip install --python %s -r %s" % (python,
+                                                     quoted(requirements))
+    command = "%s -m pip install -r %s" % (python, quoted(requirements))
+    if importlib.util.find_spec("pip") is None:
+        # A venv made --without-pip (or by a tool that adds none).
+        command = "%s -m ensurepip && %s" % (python, command)
+    return command
+
+
+def poetry_command(here: str, script: str) -> str:
+    """The Poetry route: install the project, run the script in it."""
+    project = poetry_project(here)
+    poetry = "poetry" if project in ("", "./") \
+        else "poetry -P " + quoted(shown_path(project))
+    return "%s install && %s run python %s" % (poetry, poetry, quoted(script))
+
+
+def install_lines(here: str) -> list[str]:
+    """How to install what is missing, pasteable where the user stands."""
+    script = here + "loading.py"
+    return ["Install the missing packages, then run this program again:",
+            "  with pip:    " + pip_command(here + "requirements.txt",
+                                            script),
+            "  with Poetry: " + poetry_command(here, script)]
 
 
 # --- Fetching data with requests ------------------------------------------
 
-def mask_url(url: str) -> str:
-    """The URL with its password (or token) and secret query values hidden.
+def shown_url(url: str) -> str:
+    """What may be shown of a URL: its scheme, host, port and path; user
+    name, password, query and fragment each become ***. (oracle.py holds
+    the same rules; tests/test_twins.py keeps the two in step.)
 
-    The credentials end at the last "@" before the query, so a password
-    holding an unencoded "/" or "@" is still hidden whole.
+    The userinfo runs to the last "@", so that a password holding "/",
+    "?", "#" or "@" unencoded is still taken for a password (and hidden);
+    an "@" in a query then hides more than it must, never less.
     """
     scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    rest, hash_mark, fragment = rest.partition("#")
-    before_query, qmark, query = rest.partition("?")
-    userinfo, at, location = before_query.rpartition("@")
+    if not sep or not scheme[:1].isalpha() or not url.isprintable() \
+            or not all(c.isalnum() or c in "+-." for c in scheme) \
+            or any(c.isspace() for c in url):
+        return "(not a URL: hidden)"
+    userinfo, at, rest = rest.rpartition("@")
+    rest, hash_sign, _ = rest.partition("#")
+    rest, question, _ = rest.partition("?")
+    hostport, slash, path = rest.partition("/")
+    if hostport.startswith("["):                    # an IPv6 address
+        close = hostport.find("]") + 1
+        host, after = hostport[:close] or hostport, hostport[close:]
+        port = after[1:] if after.startswith(":") or not after else "?"
+        valid_host = host.endswith("]") and all(
+            c.isalnum() or c in ":.%" for c in host[1:-1])
+    else:
+        host, _, port = hostport.partition(":")
+        valid_host = all(c.isalnum() or c in "-._~%" for c in host)
+    if not valid_host or port and not (port.isdigit()
+                                       and 0 < int(port) < 65536):
+        # "user:PASSWORD/db" without "@" reads as host:port: hide it all.
+        return scheme.lower() + "://(not a valid host and port: hidden)"
+    netloc = host.lower() + (":" + port if port else "")
     if at:
-        user, colon, _ = userinfo.partition(":")
-        safe_user = colon and "/" not in user
-        location = (user + ":***@" if safe_user else "***@") + location
-    if qmark:
-        fields = []
-        for field in query.split("&"):
-            key, eq, value = field.partition("=")
-            if eq and any(w in key.lower() for w in SECRET_QUERY_WORDS):
-                value = "***"
-            fields.append(key + eq + value)
-        location += "?" + "&".join(fields)
-    return scheme + "://" + location + hash_mark + fragment
+        netloc = ("***:***@" if ":" in userinfo else "***@") + netloc
+    return clipped(scheme.lower() + "://" + netloc + slash + path, 100) \
+        + ("?***" if question else "") + ("#***" if hash_sign else "")
 
 
 class TextBuffer:
@@ -475,6 +758,29 @@ class TextBuffer:
         raise OSError("no file descriptor: this text lives in memory")
 
 
+class PngBuffer:
+    """Where savefig writes: memory, so that the target is opened only once
+    the whole picture exists (io.BytesIO would do; io is not authorized)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def now() -> float:
+    """Seconds on the wall clock: pandas is already imported when a fetch
+    runs, and the time module is not an authorized import."""
+    import pandas as pd
+
+    return float(pd.Timestamp.now("UTC").value) / 1e9
+
+
 def fetch_text(url: str) -> tuple[str | None, str | None]:
     """The body of ``url`` as text, or an error message.
 
@@ -482,34 +788,103 @@ def fetch_text(url: str) -> tuple[str | None, str | None]:
     """
     import requests
 
+    deadline = now() + FETCH_DEADLINE
+    body = bytearray()
     try:
-        with requests.get(url, timeout=FETCH_TIMEOUT, stream=True) as reply:
-            if reply.status_code >= 400:
-                return None, "the server answered HTTP %d %s" % (
-                    reply.status_code, reply.reason or "")
-            declared = reply.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > FETCH_LIMIT:
-                return None, "the body is %s bytes, over the %d MiB limit" % (
-                    declared, FETCH_LIMIT // (1024 * 1024))
-            body = bytearray()
-            for chunk in reply.iter_content(chunk_size=65536):
-                body += chunk
-                if len(body) > FETCH_LIMIT:
-                    return None, "the body is over the %d MiB limit" % (
-                        FETCH_LIMIT // (1024 * 1024))
-    except requests.exceptions.ConnectTimeout:
-        return None, "no connection within %g s" % FETCH_TIMEOUT[0]
-    except requests.exceptions.ReadTimeout:
-        return None, "no data for %g s (read timeout)" % FETCH_TIMEOUT[1]
-    except requests.exceptions.ConnectionError:
-        return None, "cannot connect (refused, unreachable or no network)"
-    except requests.exceptions.RequestException as error:
-        # requests' messages repeat the URL, secrets included: name the kind.
-        return None, "the request failed (%s)" % type(error).__name__
+        with requests.Session() as session:
+            session.max_redirects = MAX_REDIRECTS
+            with session.get(url, stream=True, timeout=(
+                    CONNECT_TIMEOUT, READ_TIMEOUT)) as reply:
+                if reply.status_code >= 400:
+                    return None, "the server answered HTTP %d %s" % (
+                        reply.status_code, clipped(str(reply.reason or ""),
+                                                   40))
+                declared = reply.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > FETCH_LIMIT:
+                    return None, "the body is %s bytes, over the %d MiB " \
+                        "limit" % (declared, FETCH_LIMIT // (1024 * 1024))
+                # read1 returns what one read from the socket brings, so the
+                # deadline is checked however slowly the bytes trickle in.
+                read = getattr(reply.raw, "read1", reply.raw.read)
+                while True:
+                    if now() > deadline:
+                        return None, "the transfer took longer than %g s" \
+                            % FETCH_DEADLINE
+                    chunk = read(65536, decode_content=True)
+                    if not chunk:
+                        break
+                    body += chunk
+                    if len(body) > FETCH_LIMIT:
+                        return None, "the body is over the %d MiB limit" % (
+                            FETCH_LIMIT // (1024 * 1024))
+    except Exception as error:  # requests and urllib3 raise many kinds
+        return None, failure_reason(error)
     try:
         return bytes(body).decode("utf-8-sig"), None
     except UnicodeDecodeError:
         return None, "the body is not UTF-8 text"
+
+
+def failure_reason(error: BaseException) -> str:
+    """The real cause of a failed fetch, told by the kinds of exception in
+    its chain. Their messages repeat the URL, secrets included: they are
+    read here, never shown."""
+    names: set[str] = set()
+    text = ""
+    pending: list[object] = [error]
+    seen: list[object] = []
+    while pending:
+        current = pending.pop()
+        if isinstance(current, BaseException) and not any(
+                current is other for other in seen):
+            seen.append(current)
+            names.update(kind.__name__ for kind in type(current).__mro__)
+            text += " " + str(current)
+            pending += [current.__cause__, current.__context__,
+                        getattr(current, "reason", None), *current.args[:1]]
+    text = text.lower()
+    for kinds, words, reason in FAILURES:
+        if names & set(kinds) and (not words or any(w in text for w in words)):
+            return reason
+    return "the request failed (%s)" % type(error).__name__
+
+
+# (exception kinds, words of their message (any), what the user is told),
+# the first that matches wins. The kinds are requests', urllib3's,
+# http.client's, ssl's and the socket's, known by name: urllib3 and
+# ssl are not authorized imports.
+FAILURES = (
+    (("SSLError", "SSLCertVerificationError"),
+     ("certificate verify failed",), "the server's TLS certificate is not "
+     "trusted (certificate verify failed)"),
+    (("SSLError",), ("wrong version number", "record layer failure",
+                     "unknown protocol", "packet length too long",
+                     "http request"),
+     "the TLS handshake failed: the port does not speak TLS (plain http? "
+     "try http://)"),
+    (("SSLError",), (), "the TLS handshake failed"),
+    (("NameResolutionError", "gaierror"), (),
+     "the host name cannot be resolved (no such host, or no DNS)"),
+    (("ConnectionRefusedError",), (), "the connection was refused (nothing "
+     "listens on that port)"),
+    (("ConnectTimeout", "ConnectTimeoutError"), ("timed out",),
+     "no connection within %g s" % CONNECT_TIMEOUT),
+    (("ReadTimeout", "ReadTimeoutError", "TimeoutError"), (),
+     "the server sent nothing for %g s (read timeout)" % READ_TIMEOUT),
+    (("IncompleteRead", "ChunkedEncodingError"), (),
+     "the body ended early (the connection broke during the transfer)"),
+    (("ContentDecodingError", "DecodeError"), (),
+     "the body's compression is broken"),
+    (("TooManyRedirects",), (), "more than %d redirects" % MAX_REDIRECTS),
+    (("InvalidSchema", "InvalidURL", "MissingSchema", "LocationParseError",
+      "LocationValueError", "InvalidHeader", "URLRequired"), (),
+     "the URL (or a redirect's) cannot be fetched"),
+    (("RemoteDisconnected", "BadStatusLine", "LineTooLong", "ProtocolError",
+      "HTTPException"), (), "the reply is not valid HTTP (or the server "
+     "closed the connection without one)"),
+    (("ConnectionError", "OSError"), (),
+     "cannot connect (host unreachable or no network)"),
+)
 
 
 def is_number(text: str) -> bool:
@@ -520,11 +895,9 @@ def is_number(text: str) -> bool:
     return True
 
 
-def numbers_from_text(text: str) -> tuple[object, str | None]:
-    """The one numeric column of a CSV or JSON body, and a description.
-
-    Returns (numpy array, description) or (None, error message).
-    """
+def numbers_from_text(text: str) -> tuple["Floats | None", str]:
+    """The one numeric column of a CSV or JSON body, and a description;
+    (None, why) when there is none to analyse."""
     import numpy as np
     import pandas as pd
 
@@ -548,10 +921,10 @@ def numbers_from_text(text: str) -> tuple[object, str | None]:
                if pd.api.types.is_numeric_dtype(frame[c])
                and not pd.api.types.is_bool_dtype(frame[c])]
     if len(numeric) != 1:
+        names = listed([clipped(str(c), 30) for c in numeric]) \
+            if numeric else ""
         return None, "expected one numeric column, found %d%s" % (
-            len(numeric),
-            (" (" + ", ".join(str(c) for c in numeric) + ")") if numeric
-            else "")
+            len(numeric), " (" + names + ")" if names else "")
     column = frame[numeric[0]].dropna()
     values = column.to_numpy(dtype=np.float64)
     if not np.isfinite(values).all():
@@ -559,13 +932,37 @@ def numbers_from_text(text: str) -> tuple[object, str | None]:
     if len(values) < MIN_POINTS:
         return None, "found %d numbers; the analysis needs at least %d" % (
             len(values), MIN_POINTS)
-    label = str(numeric[0])
-    return values, "%s, %d values from column %r" % (kind, len(values), label)
+    peak = float(np.abs(values).max())
+    if peak > MAX_MAGNITUDE or 0 < peak < MIN_MAGNITUDE:
+        return None, "its values reach %.3g: float64 statistics need " \
+            "magnitudes between %g and %g (scale the data)" % (
+                peak, MIN_MAGNITUDE, MAX_MAGNITUDE)
+    return values, "%s, %d values from column %s" % (
+        kind, len(values), clipped(repr(str(numeric[0])), 40))
+
+
+def load_data(options: Options) -> tuple[Data | None, str]:
+    """The data to analyse, or None and why it cannot be had."""
+    if options.source is None:
+        values, injected = simulate(options.points, options.seed)
+        data = Data(values, "Simulated Matrix data (seed %d)" % options.seed)
+        data.injected = injected
+        return data, ""
+    shown = shown_url(options.source)
+    text, error = fetch_text(options.source)
+    if text is None:
+        return None, "cannot use %s: %s" % (shown, error)
+    fetched, description = numbers_from_text(text)
+    if fetched is None:
+        return None, "cannot use %s: %s" % (shown, description)
+    data = Data(fetched, "Matrix data from " + shown)
+    data.about = ["Data source: " + shown, "Received: " + description]
+    return data, ""
 
 
 # --- The analysis ---------------------------------------------------------
 
-def simulate(points: int, seed: int) -> tuple[object, object]:
+def simulate(points: int, seed: int) -> tuple["Floats", "Indices"]:
     """A noisy periodic signal with a few injected anomalies.
 
     Returns (values, indices of the injected anomalies). Built in place so
@@ -586,20 +983,17 @@ def simulate(points: int, seed: int) -> tuple[object, object]:
     where = np.sort(rng.choice(points, size=count, replace=False))
     sizes = rng.uniform(6, 10, size=count) * noise_sigma
     values[where] += np.where(rng.random(count) < 0.5, -sizes, sizes)
-    return values, where
+    return values, where.astype(np.int64)
 
 
-def analyse(values: object, injected: object
-            ) -> tuple[dict[str, float], dict[str, list[float]]]:
-    """Rolling statistics and anomalies, computed with pandas and numpy.
-
-    Returns (numbers for the report, the figure's data reduced to a few
-    thousand values whatever the number of points).
-    """
+def analyse(data: Data) -> tuple[Analysis, Figure]:
+    """Rolling statistics and anomalies, computed with pandas and numpy,
+    and the figure's data reduced to a few thousand values whatever the
+    number of points."""
     import numpy as np
     import pandas as pd
 
-    assert isinstance(values, np.ndarray)
+    values = data.values
     points = len(values)
     window = max(3, min(25, points // 20)) | 1      # odd, centred
     series = pd.Series(values, copy=False)
@@ -612,102 +1006,120 @@ def analyse(values: object, injected: object
     del spread
     strength = pd.Series(np.abs(residual) / sigma, copy=False)
     found = strength[strength > ANOMALY_SIGMA]
-    numbers = {
-        "points": points, "window": window, "sigma": sigma,
-        "mean": float(series.mean()), "std": float(series.std()),
-        "min": float(series.min()), "max": float(series.max()),
-        "found": len(found),
-        "strongest_at": int(strength.to_numpy().argmax()),
-        "strongest": float(strength.max()),
-        "per_bin": -(-points // PLOT_BINS) if points > 2 * PLOT_BINS else 1,
-    }
-    if isinstance(injected, np.ndarray):
-        numbers["injected"] = len(injected)
-        numbers["matched"] = len(np.intersect1d(found.index, injected))
+    analysis = Analysis(points, window, sigma)
+    analysis.mean, analysis.std = float(series.mean()), float(series.std())
+    analysis.low, analysis.high = float(series.min()), float(series.max())
+    analysis.found = len(found)
+    analysis.strongest_at = int(strength.to_numpy().argmax())
+    analysis.strongest = float(strength.max())
+    if points > 2 * PLOT_BINS:
+        analysis.per_bin = -(-points // PLOT_BINS)
+    planted = data.injected if data.injected is not None \
+        else np.array([], dtype=np.int64)
+    if data.injected is not None:
+        analysis.injected = len(planted)
+        analysis.matched = len(np.intersect1d(found.index, planted))
     # The figure's data: everything O(points) happens here, so that drawing
     # costs the same for ten million points as for ten thousand.
+    figure = Figure()
     strongest = found.sort_values(ascending=False, kind="stable")
     marked = np.sort(strongest.index.to_numpy()[:MAX_MARKED])
-    limit = max(numbers["strongest"], ANOMALY_SIGMA) * 1.05
+    figure.marked_x, figure.marked_y = marked.tolist(), \
+        values[marked].tolist()
+    figure.injected_x, figure.injected_y = planted.tolist(), \
+        values[planted].tolist()
+    limit = max(analysis.strongest, ANOMALY_SIGMA) * 1.05
     counts, edges = np.histogram(residual, bins=120,
                                  range=(-limit * sigma, limit * sigma))
-    planted = injected if isinstance(injected, np.ndarray) \
-        else np.array([], dtype=np.int64)
-    plot = {"marked_x": marked.tolist(), "marked_y": values[marked].tolist(),
-            "injected_x": planted.tolist(),
-            "injected_y": values[planted].tolist(),
-            "counts": counts.tolist(), "edges": (edges / sigma).tolist()}
-    if numbers["per_bin"] > 1:
+    figure.counts, figure.edges = counts.tolist(), (edges / sigma).tolist()
+    if analysis.per_bin > 1:
         # A faithful reduction: the min and max of each bin keep every
         # spike visible; the rolling mean is smooth, its bin mean will do.
         starts = np.linspace(0, points, PLOT_BINS + 1).astype(np.int64)[:-1]
         counts_per_bin = np.diff(np.append(starts, points))
-        plot.update(
-            x=starts.tolist(),
-            low=np.minimum.reduceat(values, starts).tolist(),
-            high=np.maximum.reduceat(values, starts).tolist(),
-            rolling=(np.add.reduceat(rolling.to_numpy(), starts)
-                     / counts_per_bin).tolist())
+        figure.x = starts.tolist()
+        figure.low = np.minimum.reduceat(values, starts).tolist()
+        figure.high = np.maximum.reduceat(values, starts).tolist()
+        figure.rolling = (np.add.reduceat(rolling.to_numpy(), starts)
+                          / counts_per_bin).tolist()
     else:
-        plot.update(x=list(range(points)), signal=values.tolist(),
-                    rolling=rolling.tolist())
-    return numbers, plot
+        figure.x = list(range(points))
+        figure.signal = values.tolist()
+        figure.rolling = rolling.tolist()
+    return analysis, figure
 
+
+# --- The figure -------------------------------------------------------------
 
 def plain_number(value: float, _position: object = None) -> str:
     return "%g" % value
 
 
-def draw(numbers: dict[str, float], plot: dict[str, list[float]],
-         title: str, output: str) -> str | None:
-    """Two panels into a PNG; an error message when it cannot be written."""
+def render_png(analysis: Analysis, figure: Figure,
+               title: str) -> tuple[bytes | None, str]:
+    """Two panels drawn into PNG bytes, in memory; or None and why not."""
+    try:
+        return draw(analysis, figure, title), ""
+    except Exception as error:  # fonts, Pillow, a configuration: anything
+        lines = str(error).strip().splitlines()
+        return None, "cannot draw the figure: %s%s" % (
+            type(error).__name__, ": " + clipped(lines[0], 120)
+            if lines else "")
+
+
+def draw(analysis: Analysis, figure: Figure, title: str) -> bytes:
+    """The figure as PNG bytes."""
     import matplotlib
 
     # Agg renders to files only: no display needed, and it overrides any
     # GUI backend named by MPLBACKEND or a matplotlibrc.
     matplotlib.use("Agg", force=True)
+    # The script's own look whatever a matplotlibrc says (text.usetex with
+    # no LaTeX installed would fail): matplotlib's defaults, then these.
     # Unhinted glyphs (their outlines as drawn, not fitted to the pixel
-    # grid by FreeType's hinter) read as well at this size and render
-    # faster: 7 of the figure's 95 ms in a fresh process.
-    matplotlib.rcParams["text.hinting"] = "none"
-    from matplotlib.figure import Figure
+    # grid) read as well at this size and render faster; text is drawn as
+    # written, never parsed as $math$ (a URL may hold "$").
+    matplotlib.rcdefaults()
+    matplotlib.rcParams.update({"text.hinting": "none",
+                                "text.parse_math": False})
+    from matplotlib.figure import Figure as MplFigure
     from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
-    figure = Figure(figsize=(11, 7), dpi=100)
-    figure.subplots_adjust(left=0.085, right=0.98, bottom=0.07, top=0.95,
+    canvas = MplFigure(figsize=(11, 7), dpi=100)
+    canvas.subplots_adjust(left=0.085, right=0.98, bottom=0.07, top=0.95,
                            hspace=0.3)
-    series_ax, histogram_ax = figure.subplots(2, 1, height_ratios=(3, 2))
+    series_ax, histogram_ax = canvas.subplots(2, 1, height_ratios=(3, 2))
     # Five ticks per axis read as well as nine, and each tick costs a
     # millisecond to build in a fresh process.
     for axis in (series_ax.xaxis, series_ax.yaxis, histogram_ax.xaxis):
         axis.set_major_locator(MaxNLocator(5))
-    if numbers["per_bin"] > 1:
-        series_ax.fill_between(plot["x"], plot["low"], plot["high"],
+    if analysis.per_bin > 1:
+        series_ax.fill_between(figure.x, figure.low, figure.high,
                                step="post", color="#2ca02c", alpha=0.6,
                                linewidth=0, label="signal (min-max of each "
-                               "%d points)" % numbers["per_bin"])
+                               "%d points)" % analysis.per_bin)
     else:
-        series_ax.plot(plot["x"], plot["signal"], color="#2ca02c",
+        series_ax.plot(figure.x, figure.signal, color="#2ca02c",
                        linewidth=0.8, label="signal")
-    series_ax.plot(plot["x"], plot["rolling"], color="black", linewidth=1,
-                   label="rolling mean (%d points)" % numbers["window"])
-    shown = len(plot["marked_x"])
-    series_ax.scatter(plot["marked_x"], plot["marked_y"], color="red",
+    series_ax.plot(figure.x, figure.rolling, color="black", linewidth=1,
+                   label="rolling mean (%d points)" % analysis.window)
+    shown = len(figure.marked_x)
+    series_ax.scatter(figure.marked_x, figure.marked_y, color="red",
                       marker="x", zorder=3, label="anomalies found (%d%s)" % (
-                          numbers["found"], ", strongest %d marked" % shown
-                          if shown < numbers["found"] else ""))
-    if "injected" in numbers:
-        series_ax.scatter(plot["injected_x"], plot["injected_y"],
+                          analysis.found, ", strongest %d marked" % shown
+                          if shown < analysis.found else ""))
+    if analysis.injected is not None:
+        series_ax.scatter(figure.injected_x, figure.injected_y,
                           facecolors="none", edgecolors="blue", s=80,
                           zorder=3, label="anomalies injected (%d)"
-                          % numbers["injected"])
+                          % analysis.injected)
     series_ax.margins(y=0.3)        # room for the legend above the data
     series_ax.set_title(title)
     series_ax.set_xlabel("data point")
     series_ax.set_ylabel("signal")
     series_ax.legend(loc="upper left", ncols=2, fontsize="small")
 
-    histogram_ax.stairs(plot["counts"], plot["edges"], fill=True,
+    histogram_ax.stairs(figure.counts, figure.edges, fill=True,
                         color="#1f77b4")
     histogram_ax.vlines((-ANOMALY_SIGMA, ANOMALY_SIGMA), 0, 1,
                         transform=histogram_ax.get_xaxis_transform(),
@@ -723,65 +1135,73 @@ def draw(numbers: dict[str, float], plot: dict[str, list[float]],
                            "anomaly threshold, %g sigma" % ANOMALY_SIGMA)
     histogram_ax.set_xlabel("residual, in robust standard deviations")
     histogram_ax.set_ylabel("count (log scale)")
+    png = PngBuffer()
+    # zlib's fastest level: a file 10% larger than at the default level,
+    # written in two thirds of the time.
+    # (savefig writes to any object with write(); its stubs ask for IO.)
+    canvas.savefig(png, format="png",  # type: ignore[arg-type]
+                   pil_kwargs={"compress_level": 1})
+    return b"".join(png.parts)
+
+
+def save(png: bytes, output: str) -> str | None:
+    """Write the finished PNG; on failure, why and what state the file is
+    in."""
+    shown = clipped(output, 200)
     try:
-        # zlib's fastest level: a file 10% larger than at the default
-        # level, written in two thirds of the time.
-        figure.savefig(output, format="png", pil_kwargs={"compress_level": 1})
+        handle = open(output, "wb")
     except OSError as error:
-        return "cannot write %s: %s" % (output, error.strerror or error)
+        return "cannot write %s: %s (nothing was written)" % (
+            shown, error.strerror or "error")
+    try:
+        with handle:
+            handle.write(png)
+    except OSError as error:
+        return "cannot write %s: %s; the file is left incomplete: delete " \
+            "it" % (shown, error.strerror or "error")
     return None
 
 
-def results_lines(numbers: dict[str, float]) -> list[str]:
-    """The true results, for the section after the subject's block."""
-    lines = [
-        "Results:",
-        "Points analysed: %d (rolling window of %d points)"
-        % (numbers["points"], numbers["window"]),
-        "Signal: mean %.3f, std %.3f, min %.3f, max %.3f"
-        % (numbers["mean"], numbers["std"], numbers["min"], numbers["max"]),
-        "Noise level (robust sigma of residuals): %.3f" % numbers["sigma"],
-        "Anomalies found (|residual| > %g sigma): %d"
-        % (ANOMALY_SIGMA, numbers["found"]),
-    ]
-    if "injected" in numbers:
-        lines.append("Injected: %d, found: %d, missed: %d, false alarms: %d"
-                     % (numbers["injected"], numbers["matched"],
-                        numbers["injected"] - numbers["matched"],
-                        numbers["found"] - numbers["matched"]))
-    lines.append("Strongest: point %d at %.1f sigma"
-                 % (numbers["strongest_at"], numbers["strongest"]))
-    return lines
+# --- Rendering --------------------------------------------------------------
 
-
-# --- Rendering and main ---------------------------------------------------
-
-def dependency_lines(packages: dict[str, dict[str, object]],
-                     broken: dict[str, str]) -> list[str]:
+def dependency_lines(packages: list[Package]) -> list[str]:
     lines = ["Checking dependencies:"]
-    for dist, _, role in PACKAGES:
-        facts = packages[dist]
-        version = facts["version"] or "version unknown"
-        if not facts["found"]:
+    for package in packages:
+        version = escaped(package.version or "version unknown")
+        if not package.found:
             lines.append("[MISSING] %s - needed for %s"
-                         % (dist, role.lower()))
-        elif dist in broken:
+                         % (package.dist, package.role.lower()))
+        elif package.broken:
             lines.append("[BROKEN] %s (%s) - cannot be imported: %s"
-                         % (dist, version, broken[dist]))
+                         % (package.dist, version, package.broken))
         else:
-            lines.append("[OK] %s (%s) - %s ready" % (dist, version, role))
+            lines.append("[OK] %s (%s) - %s ready"
+                         % (package.dist, version, package.role))
     return lines
 
 
-def comparison_lines(comparison: dict[str, object]) -> list[str]:
+def pin_cell(pin: Pin) -> str:
+    if pin.version:
+        return escaped(pin.version)
+    return {"no file": "(no file)", "not listed": "-",
+            "none for this Python": "- (none for Python %d.%d)"
+            % sys.version_info[:2]}.get(pin.missing, "? (%s)" % pin.missing)
+
+
+def comparison_lines(comparison: Comparison) -> list[str]:
     header = ("package", "installed", "requirements.txt", "poetry.lock",
               "installed by", "verdict")
-    rows = comparison["rows"]
-    assert isinstance(rows, list)
-    table = [header] + rows
+    table = [header] + [
+        (package.dist, escaped(package.version or "-"), pin_cell(pinned),
+         pin_cell(locked), clipped(package.installer or "-", 20),
+         verdict(package.version if package.found else None, pinned, locked))
+        for package, pinned, locked in comparison.rows]
     widths = [max(len(row[i]) for row in table) for i in range(5)]
     lines = ["pip versus Poetry:",
-             "This environment is run by %s." % comparison["manager"]]
+             "This environment is run by %s." % comparison.manager,
+             "Compared with: %s (pip) and %s (Poetry)" % (
+                 escaped(comparison.requirements_path),
+                 escaped(comparison.lock_path))]
     for row in table:
         lines.append("  ".join(cell.ljust(width) for cell, width
                                in zip(row, widths)) + "  " + row[5])
@@ -792,118 +1212,119 @@ def comparison_lines(comparison: dict[str, object]) -> list[str]:
         "poetry.lock, and installs",
         "exactly that locked tree into the project's own virtualenv.",
     ]
-    notes = comparison["notes"]
-    assert isinstance(notes, list)
-    return [line.rstrip() for line in lines + notes]
+    return [line.rstrip() for line in lines + comparison.notes]
 
 
-def install_lines(here: str) -> list[str]:
-    """How to install what is missing, with paths the user can paste."""
-    in_venv = sys.prefix != sys.base_prefix
-    lines = ["Install the missing packages, then run this program again:"]
-    if in_venv:
-        lines.append("  with pip:    %s -m pip install -r %srequirements.txt"
-                     % (sys.executable, here))
-    else:
-        lines.append("  with pip:    python3 -m venv matrix_env && "
-                     "source matrix_env/bin/activate && "
-                     "pip install -r %srequirements.txt" % here)
-    lines.append("  with Poetry: poetry install && poetry run python %s"
-                 "loading.py" % here)
+def broken_lines(package: Package) -> list[str]:
+    """What to do about a package that is installed but fails to import."""
+    if package.dist == "matplotlib" and package.broken \
+            and is_configuration_error(package.broken):
+        return ["matplotlib is installed, but its configuration names an "
+                "invalid value (see the error above): fix or unset "
+                "MPLBACKEND, or the matplotlibrc that sets it "
+                "(MATPLOTLIBRC, ./matplotlibrc, ~/.config/matplotlib)."]
+    return ["A package is installed but broken. Reinstall it: %s -m pip "
+            "install --force-reinstall %s" % (quoted(sys.executable),
+                                              package.dist)]
+
+
+def results_lines(analysis: Analysis) -> list[str]:
+    """The true results, for the section after the subject's block."""
+    lines = [
+        "Results:",
+        "Points analysed: %d (rolling window of %d points)"
+        % (analysis.points, analysis.window),
+        "Signal: mean %.3f, std %.3f, min %.3f, max %.3f"
+        % (analysis.mean, analysis.std, analysis.low, analysis.high),
+        "Noise level (robust sigma of residuals): %.3f" % analysis.sigma,
+        "Anomalies found (|residual| > %g sigma): %d"
+        % (ANOMALY_SIGMA, analysis.found),
+    ]
+    if analysis.injected is not None:
+        lines.append("Injected: %d, found: %d, missed: %d, false alarms: %d"
+                     % (analysis.injected, analysis.matched,
+                        analysis.injected - analysis.matched,
+                        analysis.found - analysis.matched))
+    lines.append("Strongest: point %d at %.1f sigma"
+                 % (analysis.strongest_at, analysis.strongest))
     return lines
 
 
-def load_data(options: dict[str, object]
-              ) -> tuple[object, object, str, list[str]]:
-    """(values, injected anomalies, figure title, lines about the source).
+# --- Main -------------------------------------------------------------------
 
-    On a failed fetch, values is None and the one line says why.
-    """
-    source = options["source"]
-    if not isinstance(source, str):
-        values, injected = simulate(int(str(options["points"])),
-                                    int(str(options["seed"])))
-        return values, injected, "Simulated Matrix data (seed %s)" \
-            % options["seed"], []
-    shown = mask_url(source)
-    text, error = fetch_text(source)
-    values, description = (None, error) if text is None \
-        else numbers_from_text(text)
-    if values is None:
-        return None, None, "", ["cannot use %s: %s" % (shown, description)]
-    return values, None, "Matrix data from " + shown, [
-        "Data source: " + shown, "Received: %s" % description]
-
-
-def say(lines: list[str]) -> None:
-    """Print one block of lines after a blank line (the block separator)."""
-    print("\n" + "\n".join(lines), flush=True)
-
-
-def main(argv: list[str]) -> int:
-    options, error = parse_args(argv)
-    if error:
-        print(USAGE + "\nloading.py: error: " + error, file=sys.stderr)
-        return 2
-    if options["help"]:
-        print(HELP, flush=True)
-        return 0
-    here = script_dir()
-    print("LOADING STATUS: Loading programs...", flush=True)
-    packages = {dist: installed_package(dist, module)
-                for dist, module, _ in PACKAGES}
-    missing = [d for d, facts in packages.items() if not facts["found"]]
-    broken: dict[str, str] = {}
-    if not missing:
-        for module in ANALYSIS_IMPORTS + (
-                ("requests",) if options["source"] else ()):
-            failure = import_failure(module)
-            if failure:
-                broken[module] = failure
+def check_dependencies(source: str | None) -> list[Package]:
+    """Every package's facts; when all are there, the ones this run needs
+    imported, stopping at the first that fails."""
+    packages = [installed_package(dist, module, role)
+                for dist, module, role in PACKAGES]
+    if all(package.found for package in packages):
+        needed = ANALYSIS_IMPORTS + (("requests",) if source else ())
+        for module in needed:
+            package = next(p for p in packages if p.module == module)
+            package.broken = import_failure(module)
+            if package.broken:
                 break       # what follows imports the broken one again
-    say(dependency_lines(packages, broken))
-    say(comparison_lines(compare_managers(packages, here)))
-    if missing:
-        say(install_lines(here))
+    return packages
+
+
+def run(options: Options) -> int:
+    """The story of a run: check, compare, then analyse and draw."""
+    here = script_dir()
+    show(["LOADING STATUS: Loading programs..."])
+    packages = check_dependencies(options.source)
+    show([""] + dependency_lines(packages))
+    show([""] + comparison_lines(compare_managers(packages, here)))
+    if not all(package.found for package in packages):
+        show([""] + install_lines(here))
         return 1
+    broken = [package for package in packages if package.broken]
     if broken:
-        say(["A package is installed but broken. Reinstall it: "
-             "%s -m pip install --force-reinstall %s"
-             % (sys.executable, next(iter(broken)))])
+        show([""] + broken_lines(broken[0]))
         return 1
-    values, injected, title, about = load_data(options)
-    if values is None:
-        print("loading.py: " + about[0], file=sys.stderr)
+    data, error = load_data(options)
+    if data is None:
+        say_error(error)
         return 1
-    if about:
-        say(about)
-    assert hasattr(values, "__len__")
-    say(["Analyzing Matrix data...",
-         "Processing %d data points..." % len(values)])
-    numbers, plot = analyse(values, injected)
-    print("Generating visualization...", flush=True)
-    output = str(options["output"])
-    error = draw(numbers, plot, title, output)
-    if error:
-        print("loading.py: " + error, file=sys.stderr)
+    if data.about:
+        show([""] + data.about)
+    show(["", "Analyzing Matrix data...",
+          "Processing %d data points..." % len(data.values)])
+    analysis, figure = analyse(data)
+    show(["Generating visualization..."])
+    png, error = render_png(analysis, figure, data.title)
+    failure = save(png, options.output) if png is not None else error
+    if failure:
+        say_error(failure)
         return 1
-    say(["Analysis complete!", "Results saved to: %s" % output])
-    say(results_lines(numbers))
+    show(["", "Analysis complete!",
+          "Results saved to: %s" % clipped(options.output, 200)])
+    show([""] + results_lines(analysis))
     return 0
 
 
-if __name__ == "__main__":
+def main(argv: list[str]) -> int:
+    if sys.stdout is None:
+        say_error("standard output is closed")
+        return 1
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
-        sys.exit(main(sys.argv[1:]))
+        options, error = parse_args(argv)
+        if error:
+            say_error("error: " + error, usage=True)
+            return 2
+        if options.help:
+            show([HELP])
+            return 0
+        return run(options)
     except KeyboardInterrupt:
-        print("\nloading.py: interrupted", file=sys.stderr)
-        sys.exit(130)
-    except BrokenPipeError:
-        # Whoever read stdout has gone (| head): close it here, or Python's
-        # own flush at exit fails again with a second, noisier error.
-        try:
-            sys.stdout.close()
-        except BrokenPipeError:
-            pass
-        print("loading.py: output closed early (broken pipe)", file=sys.stderr)
-        sys.exit(1)
+        say_error("interrupted")
+        return 130
+    except OutputError as failure:
+        say_error("cannot write the output: %s" % failure)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -2,9 +2,16 @@
 """Read the Matrix's configuration from .env and the environment, safely.
 
 Precedence: real environment variables > the .env file > safe defaults.
-python-dotenv parses the file; this script checks what it parsed, applies
-the policy of the mode (development forgives, production demands) and
-never prints a secret: API keys and URL passwords are masked everywhere.
+python-dotenv parses the file; this script reviews what it parsed, judges
+each value by the policy of the mode (development forgives, production
+demands) and never prints a secret. What it may echo of a file, the
+environment or a URL: the names of the keys it reads, the values of
+MATRIX_MODE and LOG_LEVEL, and of a URL its scheme, host, port and path;
+everything else is described (by key and line), never quoted, and every
+echoed string has its non-printable characters escaped.
+
+Sections, in order: constants; records; command line; output; masking;
+reading files; the .env file; gathering; git; judging; the report; main.
 """
 import os
 import sys
@@ -15,22 +22,51 @@ if sys.version_info < (3, 10):
     sys.exit("oracle.py needs Python 3.10 or later; this is Python %d.%d."
              % sys.version_info[:2])
 
+# --- Constants --------------------------------------------------------------
+
 KEYS = ("MATRIX_MODE", "DATABASE_URL", "API_KEY", "LOG_LEVEL",
         "ZION_ENDPOINT")
 # Defaults only where one is safe; secrets and endpoints have none.
 DEFAULTS = {"MATRIX_MODE": "development", "LOG_LEVEL": "INFO"}
 SECRET_KEYS = ("API_KEY",)
-URL_KEYS = ("DATABASE_URL", "ZION_ENDPOINT")    # their passwords are secret
+URL_KEYS = ("DATABASE_URL", "ZION_ENDPOINT")    # their credentials are secret
+SHOWN_KEYS = ("MATRIX_MODE", "LOG_LEVEL")       # values safe to echo
 MODES = ("development", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-LOCAL_HOSTS = ("localhost", "::1", "[::1]", "")
+# A scheme "x+driver" (SQLAlchemy's postgresql+psycopg) counts as "x".
+DATABASE_SCHEMES = ("postgresql", "postgres", "mysql", "mariadb", "sqlite",
+                    "mssql", "oracle", "cockroachdb", "mongodb", "redis",
+                    "rediss")
+ENDPOINT_SCHEMES = ("http", "https")
+MIN_API_KEY = 16                    # characters of a real key, at least
+SHOWN_KEY_TAIL = 4                  # characters of an API key --show reveals
+
+# What each mode makes of each kind of finding: "error" stops the Oracle
+# (exit 1), "warn" is reported, None lets it pass. A finding of a kind not
+# listed here is reported in both modes.
+POLICY = {
+    #  kind                development  production
+    "not set":            ("warn",      "error"),
+    "invalid":            ("warn",      "error"),
+    "example key":        ("warn",      "error"),
+    "short key":          ("warn",      "error"),
+    "plain http":         (None,        "error"),
+    "level by default":   (None,        "error"),
+    "debug level":        (None,        "warn"),
+    "local database":     (None,        "warn"),
+    "readable file":      (None,        "warn"),
+    "secret in file":     (None,        "warn"),
+    "invalid mode":       ("error",     "error"),
+    "unusable file":      ("error",     "error"),     # named by --env-file
+}
 
 ENV_FILE_NAME = ".env"
 EXAMPLE_NAME = ".env.example"
 MAX_ENV_FILE = 1024 * 1024          # bytes: a .env is a few lines
 MAX_SCANNED = 2 * 1024 * 1024       # bytes per file scanned for secrets
-SHOWN_KEY_TAIL = 4                  # characters of an API key --show reveals
-MIN_KEY_FOR_TAIL = 16               # ... and only when it is this long
+MAX_LISTED = 5                      # items listed before "... and N more"
+MAX_ECHOED = 60                     # characters of an echoed string
+GIT_TIMEOUT = 3.0                   # seconds git may take to answer
 
 # A literal is secret-looking when a secret word stands before "=" or ":"
 # and the value looks random (see looks_random); these words mark values
@@ -46,111 +82,512 @@ USAGE = "usage: oracle.py [--env-file PATH] [--show] [-h]"
 HELP = USAGE + """
 
 Loads MATRIX_MODE, DATABASE_URL, API_KEY, LOG_LEVEL and ZION_ENDPOINT from
-the environment and a .env file (the environment wins), validates them for
-the mode (development or production) and checks the configuration's
-security. Secrets are never printed.
+the environment and a .env file (the environment wins; an empty variable
+counts as unset), validates them for the mode (development or production)
+and checks the configuration's security. Secrets are never printed: of a
+URL only the scheme, host, port and path are shown; a line of a file is
+cited by number, never quoted.
 
 options:
   --env-file PATH  read this file instead of .env (default: .env in the
-                   working directory, else .env beside oracle.py)
+                   working directory, else .env beside oracle.py; never
+                   one in a parent directory)
   --show           list every variable, masked, with where it came from
   -h, --help       show this help and exit
 
-exit status: 0 usable (warnings allowed), 1 not usable, 2 bad usage,
-130 interrupted."""
+Whether git ignores the .env file is asked of git with the repository's
+hooks, fsmonitor and pager disabled (at most %g s), else read from the
+.gitignore files.
+
+exit status: 0 usable (warnings allowed), 1 not usable or output that
+cannot be written, 2 bad usage, 130 interrupted. A reader that stops
+early (| head) is not an error.""" % GIT_TIMEOUT
 
 
-# Shapes of the plain data passed around (checked by mypy, not at run time).
-Binding = tuple[int, str, str | None]           # (line, key, value)
-Config = dict[str, dict[str, str | None]]       # key -> value/source/origin
-Judgement = tuple[str, str, str]                # (status, level, problem)
+# --- Records ---------------------------------------------------------------
+
+class Options:
+    """The command line, parsed."""
+
+    def __init__(self) -> None:
+        self.env_file: str | None = None
+        self.show = False
+        self.help = False
 
 
-# --- Command line ---------------------------------------------------------
+class Chunk:
+    """One piece of a .env file as python-dotenv parsed it."""
 
-def parse_args(argv: list[str]) -> tuple[dict[str, object], str | None]:
+    def __init__(self, first: int, last: int, text: str, key: str | None,
+                 value: str | None, error: bool) -> None:
+        self.first = first          # the line its key is on
+        self.last = last            # its last line (a quoted value can span)
+        self.text = text            # its lines, never to be echoed
+        self.key = key              # None for a comment, blank or error
+        self.value = value          # None for a name without "="
+        self.error = error          # python-dotenv could not parse it
+
+
+class Parsed:
+    """A .env-style file as python-dotenv parsed it."""
+
+    def __init__(self) -> None:
+        self.chunks: list[Chunk] = []
+        self.mode = 0               # its permission bits
+        self.bom = False            # it starts with a byte-order mark
+        self.error: str | None = None       # why it could not be read
+
+
+class EnvFile:
+    """What the .env file holds for this script, and what is wrong in it."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path            # None when no file was found
+        self.error: str | None = None       # why it could not be read
+        self.values: dict[str, tuple[int, str]] = {}    # key: (line, value)
+        self.defined: set[str] = set()      # keys assigned, even emptily
+        self.assigned: dict[str, list[str]] = {}    # key: its lines
+        self.lost: dict[str, str] = {}      # key: where it is swallowed
+        self.problems: list[str] = []
+        self.mode = 0                       # its permission bits
+
+
+class Setting:
+    """One key's value and where it comes from."""
+
+    def __init__(self, key: str, value: str | None, origin: str,
+                 line: int = 0, shadowed: int = 0) -> None:
+        self.key = key
+        self.value = value          # None when unset
+        self.origin = origin        # "environment", "file", "default", ""
+        self.line = line            # its .env line, when from the file
+        self.shadowed = shadowed    # the .env line an environment value hides
+
+
+class Url:
+    """The parts of a URL. The credentials, query and fragment are kept to
+    be judged, never to be shown."""
+
+    def __init__(self, scheme: str, host: str, port: str, path: str) -> None:
+        self.scheme = scheme
+        self.host = host
+        self.port = port            # "" when absent
+        self.path = path
+        self.userinfo: str | None = None
+        self.query: str | None = None
+        self.fragment: str | None = None
+
+    def password(self) -> str | None:
+        if self.userinfo is None or ":" not in self.userinfo:
+            return None
+        return self.userinfo.partition(":")[2] or None
+
+
+class Finding:
+    """Something worth telling: its kind (a POLICY key, or "" for what
+    every mode reports) and the sentence that tells it."""
+
+    def __init__(self, kind: str, text: str) -> None:
+        self.kind = kind
+        self.text = text
+
+
+class Judgement:
+    """One line of the "Configuration loaded" block, and what it found."""
+
+    def __init__(self, status: str, finding: Finding | None = None,
+                 refused: str = "") -> None:
+        self.status = status        # shown unless the mode refuses it
+        self.finding = finding
+        self.refused = refused or status    # shown when it is an error
+
+
+class Facts:
+    """Everything read from the machine, before any judgement."""
+
+    def __init__(self, here: str, env_file: EnvFile) -> None:
+        self.here = here            # this script's directory
+        self.env_file = env_file
+        self.requested = False      # the file was named by --env-file
+        self.dotenv = True          # python-dotenv is installed
+        self.settings: dict[str, Setting] = {}
+        self.example: dict[str, str] | None = None  # None: no example
+        self.hardcoded: list[str] = []      # "file:line: what", found
+        self.git = ""               # "ignored", "tracked", "not ignored"
+
+
+# --- Command line -----------------------------------------------------------
+
+def parse_args(argv: list[str]) -> tuple[Options, str | None]:
     """Options from argv, and an error message or None."""
-    options: dict[str, object] = {"env_file": None, "show": False,
-                                  "help": False}
+    options = Options()
     args = list(argv)
     while args:
         arg = args.pop(0)
         name, sep, value = arg.partition("=")
         if arg in ("-h", "--help"):
-            options["help"] = True
+            options.help = True
         elif arg == "--show":
-            options["show"] = True
+            options.show = True
         elif name == "--env-file":
-            if not sep:
-                if not args:
-                    return options, "--env-file needs a path"
+            if not sep and args:
                 value = args.pop(0)
             if not value:
                 return options, "--env-file needs a path"
-            options["env_file"] = value
+            options.env_file = value
+        elif arg.startswith("-"):
+            return options, "unknown option: " + option_name(name)
         else:
-            return options, "unknown argument: %s" % arg
+            return options, "unexpected argument (options start with --)"
     return options, None
 
 
-# --- Masking: the only way a value reaches the output ----------------------
+def option_name(name: str) -> str:
+    """An unknown option as the error may name it: a typo such as
+    --pionts is shown; anything else (a pasted token) is described."""
+    word = name.lstrip("-")
+    if name.startswith("-") and 0 < len(word) <= 20 \
+            and all(c in "abcdefghijklmnopqrstuvwxyz-" for c in word):
+        return name
+    return "(an argument that is not an option; see --help)"
 
-def split_url(url: str) -> dict[str, str] | None:
-    """Scheme, userinfo, host and the rest of a URL, or None if it is not one.
 
-    Everything up to the last "@" is userinfo, so that a password holding
-    "/" or "@" is still treated as a password (and hidden).
+# --- Output: one way out for every line --------------------------------------
+
+def escaped(text: str) -> str:
+    """text with each non-printable character (control characters, line
+    breaks, bidi overrides, undecodable bytes) written as a Python escape,
+    so that no value can move the cursor or forge a line of the report."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else
+                   c.encode("unicode_escape", "backslashreplace").decode()
+                   for c in text)
+
+
+def clipped(text: str, limit: int = MAX_ECHOED) -> str:
+    """An echoed string: escaped, and cut when it is long."""
+    shown = escaped(text)
+    return shown if len(shown) <= limit else shown[:limit - 3] + "..."
+
+
+def show(text: str) -> None:
+    """Write to stdout now. A reader that stops early (| head) is normal:
+    the rest is dropped. Any other write error reaches main as OSError."""
+    if sys.stdout.closed:
+        return
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        close_stdout()
+
+
+def close_stdout() -> None:
+    """Close stdout for good, so that nothing is written again at exit."""
+    try:
+        sys.stdout.close()
+    except OSError:
+        pass
+
+
+def say_error(message: str, usage: bool = False) -> None:
+    """One line on stderr (after the usage line for a usage error); a
+    stderr that cannot be written is let be."""
+    if sys.stderr is None:          # closed (2>&-): print would use stdout
+        return
+    try:
+        print((USAGE + "\n" if usage else "") + "oracle.py: " + message,
+              file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        try:
+            sys.stderr.close()      # or Python fails again at exit
+        except OSError:
+            pass
+
+
+# --- Masking: what a URL, a key or a path may show -------------------------
+
+def parse_url(text: str) -> Url | None:
+    """The parts of ``scheme://[userinfo@]host[:port][/path][?query][#frag]``,
+    or None when text is not of that form.
+
+    The userinfo runs to the last "@", so that a password holding "/",
+    "?", "#" or "@" unencoded is still taken for a password (and hidden);
+    an "@" in a query then hides more than it must, never less.
     """
-    scheme, sep, rest = url.partition("://")
-    if not sep or not scheme or not scheme[0].isalpha() \
+    scheme, sep, rest = text.partition("://")
+    if not sep or not scheme[:1].isalpha() or not text.isprintable() \
             or not all(c.isalnum() or c in "+-." for c in scheme) \
-            or any(c.isspace() for c in url):
+            or any(c.isspace() for c in text):
         return None
-    userinfo, at, after = rest.rpartition("@")
-    cut = min([i for i in (after.find("/"), after.find("?"), after.find("#"))
-               if i >= 0] or [len(after)])
-    hostport, tail = after[:cut], after[cut:]
+    userinfo, at, rest = rest.rpartition("@")
+    rest, hash_sign, fragment = rest.partition("#")
+    rest, question, query = rest.partition("?")
+    hostport, slash, path = rest.partition("/")
     if hostport.startswith("["):                    # an IPv6 address
-        host = hostport.partition("]")[0] + "]"
+        close = hostport.find("]") + 1
+        host, after = hostport[:close], hostport[close:]
+        port = after[1:] if after.startswith(":") or not after else "?"
+        host = host or hostport
     else:
-        host = hostport.partition(":")[0]
-    return {"scheme": scheme.lower(), "userinfo": userinfo, "at": at,
-            "hostport": hostport, "host": host.lower(), "tail": tail}
+        host, _, port = hostport.partition(":")
+    url = Url(scheme.lower(), host.lower(), port, slash + path)
+    url.userinfo = userinfo if at else None
+    url.query = query if question else None
+    url.fragment = fragment if hash_sign else None
+    return url
 
 
-def mask_url(url: str) -> str:
-    """The URL with its password replaced; a bare token user hidden too."""
-    parts = split_url(url)
-    if parts is None:
-        return "(not a valid URL: hidden)"
-    netloc = parts["hostport"]
-    if parts["at"]:
-        user, colon, _ = parts["userinfo"].partition(":")
-        shown_user = user if colon and user.isprintable() \
-            and "/" not in user else ""
-        netloc = (shown_user + ":***" if colon else "***") + "@" + netloc
-    return parts["scheme"] + "://" + netloc + parts["tail"]
+def address_problem(url: Url) -> str | None:
+    """Why the host or port cannot be a network address, or None."""
+    if url.port and not (url.port.isdigit() and 0 < int(url.port) < 65536):
+        return "its port is not a number from 1 to 65535"
+    if url.host.startswith("["):
+        if not url.host.endswith("]") or not all(
+                c.isalnum() or c in ":.%" for c in url.host[1:-1]):
+            return "its host is not a valid IPv6 address"
+    elif not all(c.isalnum() or c in "-._~%" for c in url.host):
+        return "its host is not a valid host name"
+    return None
 
 
-def mask_value(key: str, value: str) -> str:
+def url_problem(url: Url | None, schemes: tuple[str, ...],
+                need_host: bool) -> str | None:
+    """Why a value cannot be used as a URL of one of these schemes."""
+    if url is None:
+        return "it is not a URL (scheme://host/path)"
+    if url.scheme not in schemes \
+            and url.scheme.partition("+")[0] not in schemes:
+        return "its scheme must be one of %s" % ", ".join(schemes)
+    if need_host and not url.host:
+        return "it has no host"
+    return address_problem(url)
+
+
+def shown_url(text: str) -> str:
+    """What may be shown of a URL: its scheme, host, port and path; user
+    name, password, query and fragment each become ***."""
+    url = parse_url(text)
+    if url is None:
+        return "(not a URL: hidden)"
+    if address_problem(url):
+        # "user:PASSWORD/db" without "@" reads as host:port: hide it all.
+        return url.scheme + "://(not a valid host and port: hidden)"
+    netloc = url.host + (":" + url.port if url.port else "")
+    if url.userinfo is not None:
+        netloc = ("***:***@" if ":" in url.userinfo else "***@") + netloc
+    return clipped(url.scheme + "://" + netloc + url.path, 100) \
+        + ("?***" if url.query is not None else "") \
+        + ("#***" if url.fragment is not None else "")
+
+
+def shown_value(key: str, value: str) -> str:
     """What --show may print of a value."""
     if key in SECRET_KEYS:
-        if len(value) >= MIN_KEY_FOR_TAIL:
-            return "****" + value[-SHOWN_KEY_TAIL:]
+        if len(value) >= MIN_API_KEY:
+            return "****" + escaped(value[-SHOWN_KEY_TAIL:])
         return "**** (hidden)"
     if key in URL_KEYS:
-        return mask_url(value)
-    return value if len(value) <= 40 and value.isprintable() \
-        else "(%d characters, not shown)" % len(value)
+        return shown_url(value)
+    return clipped(value, 40) if key in SHOWN_KEYS else "(hidden)"
 
 
 def shown_path(path: str) -> str:
-    """A path as the user can paste it: relative unless that climbs out."""
+    """A path as the user can paste it where they stand: relative unless
+    that climbs out, quoted for the shell when it must be, escaped."""
     relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
+    return escaped(quoted(path if relative.startswith("..") else relative))
 
 
-# --- Reading the .env file ------------------------------------------------
+def quoted(word: str) -> str:
+    """word as a POSIX shell reads it back."""
+    if word and all(c.isalnum() or c in "/._-+:@%=," for c in word):
+        return word
+    return "'" + word.replace("'", "'\\''") + "'"
+
+
+def listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c', at most MAX_LISTED then 'N more'."""
+    if len(items) > MAX_LISTED:
+        items = items[:MAX_LISTED] + ["%d more" % (len(items) - MAX_LISTED)]
+    return items[0] if len(items) == 1 \
+        else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def lines_of(spans: list[tuple[int, int]]) -> str:
+    """'line 3', 'lines 3 and 5-7', ... for (first, last) line spans."""
+    words = ["%d" % a if a == b else "%d-%d" % (a, b) for a, b in spans]
+    single = len(spans) == 1 and spans[0][0] == spans[0][1]
+    return ("line " if single else "lines ") + listed(words)
+
+
+# --- Reading files, never blocking ------------------------------------------
+
+def open_regular(path: str, limit: int) -> tuple[int, int, str | None]:
+    """(file descriptor, permission bits, error) for a regular file of at
+    most ``limit`` bytes; the descriptor is -1 on error.
+
+    Opened without blocking, then checked: a FIFO or a device named like a
+    configuration file is refused instead of hanging the run.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) \
+        | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as error:
+        return -1, 0, "cannot read %s: %s" % (shown_path(path),
+                                              error.strerror or "error")
+    info = os.fstat(fd)
+    problem = None
+    if info.st_mode & 0o170000 != 0o100000:        # S_ISREG, without stat
+        problem = "%s is not a regular file" % shown_path(path)
+    elif info.st_size > limit:
+        problem = "%s is larger than %d KiB: not a configuration file" % (
+            shown_path(path), limit // 1024)
+    if problem:
+        os.close(fd)
+        return -1, 0, problem
+    return fd, info.st_mode & 0o777, None
+
+
+def read_text(path: str, limit: int) -> str | None:
+    """A small regular file's text (undecodable bytes replaced), or None."""
+    fd, _, error = open_regular(path, limit)
+    if error:
+        return None
+    with open(fd, encoding="utf-8", errors="replace") as handle:
+        return handle.read(limit)
+
+
+def read_chunks(path: str) -> Parsed:
+    """A .env-style file parsed by python-dotenv, each chunk with the line
+    its key is really on."""
+    from dotenv.parser import parse_stream
+
+    parsed = Parsed()
+    fd, parsed.mode, parsed.error = open_regular(path, MAX_ENV_FILE)
+    if parsed.error:
+        return parsed
+    try:
+        with open(fd, encoding="utf-8") as handle:
+            text = handle.read()
+            if "\x00" in text:
+                parsed.error = "%s holds binary data: not a .env file" \
+                    % shown_path(path)
+                return parsed
+            # python-dotenv before 1.2 (and shells, docker --env-file)
+            # read a byte-order mark as part of the first key: skip it.
+            parsed.bom = text.startswith("\ufeff")
+            handle.seek(0)
+            handle.read(1 if parsed.bom else 0)
+            bindings = list(parse_stream(handle))
+    except UnicodeDecodeError:
+        parsed.error = "%s is not UTF-8 text" % shown_path(path)
+        return parsed
+    for binding in bindings:
+        raw = binding.original.string
+        # python-dotenv's line is where the chunk starts, blank lines
+        # before the key included; the key itself is further down.
+        body = raw.lstrip()
+        first = binding.original.line + raw[:len(raw) - len(body)].count("\n")
+        parsed.chunks.append(Chunk(first, first + body.rstrip().count("\n"),
+                                   body, binding.key, binding.value,
+                                   binding.error))
+    return parsed
+
+
+# --- The .env file: what python-dotenv would silently get wrong -------------
+
+def key_at_start(line: str) -> str | None:
+    """The known key a raw line assigns, if any ("export KEY=..." too)."""
+    name = line.strip()
+    if name.startswith("export "):
+        name = name[7:].lstrip()
+    name = name.partition("=")[0].strip()
+    return name if name in KEYS else None
+
+
+def review(env_file: EnvFile, parsed: Parsed) -> None:
+    """Keep the known keys' values; name each silent corruption by key
+    and line, never by value. Each kind of problem is told once, with the
+    lines it is on, however often it repeats."""
+    spans: dict[str, list[tuple[int, int]]] = {}    # problem: its lines
+    if parsed.bom:
+        spans["%s starts with a byte-order mark, which older python-dotenv "
+              "releases read as part of the first key: save the file as "
+              "UTF-8 without BOM"] = [(1, 1)]
+    for chunk in parsed.chunks:
+        span = (chunk.first, chunk.last)
+        key = chunk.key or ""
+        if chunk.error:
+            problem = "%s cannot be parsed (python-dotenv skips it): " \
+                "write KEY=value"
+            for other in map(key_at_start, chunk.text.split("\n")):
+                if other:
+                    env_file.lost[other] = "inside %s, which python-dotenv " \
+                        "cannot parse" % lines_of([span])
+        elif chunk.key is None:
+            continue                    # a comment or blank lines
+        elif chunk.value is None:
+            problem = key + " (%s) has no '=': it is not set" if key in KEYS \
+                else "%s: not KEY=value (no '='); python-dotenv reads a " \
+                "name without a value"
+        elif not (key.isascii() and key.isidentifier()):
+            problem = "%s: the name before '=' is not a variable name " \
+                "(letters, digits, _)"
+        elif key in KEYS:
+            problem = review_value(env_file, chunk)
+        elif key.upper() in KEYS:
+            problem = "%s: " + key.upper() + " written in other letters " \
+                "is not read (names are case-sensitive)"
+        else:
+            continue                    # a key this script does not read
+        if key in KEYS:
+            env_file.defined.add(key)
+        if problem:
+            spans.setdefault(problem, []).append(span)
+    for problem, where in spans.items():
+        lines = lines_of(where)
+        if lines.startswith("lines "):
+            problem = problem.replace("skips it", "skips them")
+        env_file.problems.append(problem % lines)
+    for key, numbers in env_file.assigned.items():
+        if len(numbers) > 1:
+            env_file.problems.append("%s is set %s (lines %s): the last one "
+                                     "wins; keep one" % (
+                                         key, "twice" if len(numbers) == 2
+                                         else "%d times" % len(numbers),
+                                         listed(numbers)))
+
+
+def review_value(env_file: EnvFile, chunk: Chunk) -> str:
+    """Keep one assignment of a known key; what is wrong with it (a
+    problem with "%s" where its lines go), or ""."""
+    key, value = str(chunk.key), str(chunk.value)
+    env_file.values[key] = (chunk.first, value)    # the last one wins
+    env_file.assigned.setdefault(key, []).append(str(chunk.first))
+    if not value:
+        return key + " (%s) is empty: it counts as not set"
+    if chunk.last > chunk.first:
+        inside = [k for k in map(key_at_start, chunk.text.split("\n")[1:])
+                  if k]
+        for other in inside:
+            env_file.lost[other] = "inside the quoted value of %s (%s)" % (
+                key, lines_of([(chunk.first, chunk.last)]))
+        return key + "'s quoted value runs over %s" + (
+            ", swallowing the line of " + listed(inside) if inside
+            else "") + ": close its quote on its first line if that is " \
+            "not meant"
+    if "${" in value:
+        # load_dotenv() expands ${VAR} even in single quotes; this script
+        # reads values as written, so say where they differ.
+        return key + " (%s) holds '${': read as written here, but " \
+            "load_dotenv() would expand it (pass interpolate=False)"
+    return ""
+
+
+# --- Gathering: every read of the machine happens here ----------------------
 
 def choose_env_file(requested: str | None, here: str) -> str | None:
     """--env-file, else ./.env, else .env beside this script; never a parent.
@@ -166,193 +603,69 @@ def choose_env_file(requested: str | None, here: str) -> str | None:
     return None
 
 
-def read_env_file(path: str) -> tuple[list[Binding], list[str], str | None]:
-    """Parse a .env file with python-dotenv, keeping line numbers.
-
-    Returns (bindings as (line, key, value), problems, fatal error).
-    """
-    from dotenv.parser import parse_stream
-
-    if os.path.exists(path) and not os.path.isfile(path) \
-            and not os.path.isdir(path):
-        # A FIFO or a device would block the read or never end.
-        return [], [], "%s is not a regular file" % path
-    try:
-        if os.path.getsize(path) > MAX_ENV_FILE:
-            return [], [], "%s is larger than %d KiB: not a .env file" % (
-                path, MAX_ENV_FILE // 1024)
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-            if "\x00" in text:
-                return [], [], "%s holds binary data: not a .env file" % path
-            handle.seek(0)
-            parsed = [(b.original.line, b.key, b.value, b.error)
-                      for b in parse_stream(handle)]
-    except UnicodeDecodeError:
-        return [], [], "%s is not UTF-8 text" % path
-    except OSError as error:
-        return [], [], "cannot read %s: %s" % (path, error.strerror or error)
-    bindings, problems = review_bindings(parsed, text.startswith("\ufeff"))
-    return bindings, problems, None
-
-
-def review_bindings(parsed: list[tuple[int, str | None, str | None, bool]],
-                    bom: bool) -> tuple[list[Binding], list[str]]:
-    """Keep the real bindings; name each silent corruption by key and line,
-    never by value."""
-    bindings: list[Binding] = []
-    problems: list[str] = []
-    first_line: dict[str, int] = {}
-    for line, key, value, error in parsed:
-        if error:
-            problems.append("line %d cannot be parsed (python-dotenv "
-                            "skips it): write KEY=value" % line)
-            continue
-        if key is None:                 # a comment or a blank line
-            continue
-        if bom and not first_line:
-            # python-dotenv before 1.2 (and shells, docker --env-file)
-            # read a UTF-8 byte-order mark as part of the first key.
-            key = key.lstrip("\ufeff")
-            problems.append("line %d starts with a byte-order mark, which "
-                            "older python-dotenv releases read as part of "
-                            "%s: save the file as UTF-8 without BOM"
-                            % (line, key))
-        if key in first_line:
-            problems.append("%s is set twice (lines %d and %d): the last "
-                            "one wins; keep one" % (key, first_line[key],
-                                                    line))
-        first_line.setdefault(key, line)
-        if not value:
-            problems.append("%s (line %d) has no value" % (key, line))
-        elif "${" in value and key in KEYS:
-            # load_dotenv() expands ${VAR} even in single quotes; this
-            # script reads values as written, so say where they differ.
-            problems.append("%s (line %d) holds '${': read as written here, "
-                            "but load_dotenv() would expand it (pass "
-                            "interpolate=False)" % (key, line))
-        bindings.append((line, key, value))
-    return bindings, problems
-
-
-# --- Gathering the configuration ------------------------------------------
-
-def resolve(environ: dict[str, str],
-            bindings: list[Binding],
-            file_label: str) -> Config:
-    """Each key's value and source: environment > .env > default."""
-    from_file: dict[str, tuple[int, str | None]] = {}
-    for line, key, value in bindings:
-        from_file[key] = (line, value)          # the last one wins
-    config: dict[str, dict[str, str | None]] = {}
+def resolve(environ: dict[str, str], env_file: EnvFile) -> dict[str, Setting]:
+    """Each key's value and origin: environment > .env > default. An empty
+    environment variable counts as unset, as an empty line of .env does."""
+    settings = {}
     for key in KEYS:
-        file_source = None
-        if key in from_file:
-            file_source = "%s:%d" % (file_label, from_file[key][0])
+        line, value = env_file.values.get(key, (0, ""))
         if environ.get(key):
-            shadow = " (overrides %s)" % file_source if file_source else ""
-            config[key] = {"value": environ[key],
-                           "source": "environment" + shadow,
-                           "origin": "environment"}
-        elif key in from_file and from_file[key][1]:
-            config[key] = {"value": from_file[key][1], "source": file_source,
-                           "origin": "file"}
+            settings[key] = Setting(key, environ[key], "environment",
+                                    shadowed=line)
+        elif value:
+            settings[key] = Setting(key, value, "file", line=line)
         elif key in DEFAULTS:
-            config[key] = {"value": DEFAULTS[key], "source": "default",
-                           "origin": "default"}
+            settings[key] = Setting(key, DEFAULTS[key], "default")
         else:
-            config[key] = {"value": None, "source": "not set",
-                           "origin": None}
-    return config
+            settings[key] = Setting(key, None, "")
+    return settings
 
 
-def read_example(path: str) -> dict[str, str]:
-    """The sample values of .env.example ({} when it is missing)."""
-    from dotenv import dotenv_values
-
+def read_example(path: str, dotenv: bool) -> dict[str, str] | None:
+    """The keys .env.example documents, with their sample values (None
+    when it is missing or unreadable)."""
     if not os.path.isfile(path):
-        return {}
+        return None
+    if not dotenv:          # the keys are enough to tell it documents them
+        text = read_text(path, MAX_ENV_FILE) or ""
+        return {key: "" for key in map(key_at_start, text.splitlines())
+                if key}
+    parsed = read_chunks(path)
+    if parsed.error:
+        return None
+    return {chunk.key: chunk.value or "" for chunk in parsed.chunks
+            if chunk.key in KEYS and not chunk.error}
+
+
+def gather(options: Options, environ: dict[str, str], here: str) -> Facts:
+    """Read the .env file, the example, git and the files of this script's
+    directory; git answers while the rest is read."""
+    env_file = EnvFile(choose_env_file(options.env_file, here))
+    facts = Facts(here, env_file)
+    facts.requested = options.env_file is not None
     try:
-        values = dotenv_values(path, interpolate=False)
-    except (OSError, UnicodeDecodeError, ValueError):
-        return {}
-    return {k: v for k, v in values.items() if k and v}
+        import dotenv  # noqa: F401  (only asks whether it is installed)
+    except ImportError:
+        facts.dotenv = False
+    asking = None
+    if env_file.path is not None and facts.dotenv:
+        parsed = read_chunks(env_file.path)
+        env_file.mode, env_file.error = parsed.mode, parsed.error
+        review(env_file, parsed)
+        if env_file.error is None:
+            asking = ask_git(env_file.path, "check-ignore", "-q")
+    facts.settings = resolve(environ, env_file)
+    facts.example = read_example(os.path.join(here, EXAMPLE_NAME),
+                                 facts.dotenv)
+    facts.hardcoded = scan_for_secrets(
+        here, [env_file.path] if env_file.path else [],
+        loaded_secrets(facts.settings, facts.example or {}))
+    if env_file.path is not None and env_file.error is None:
+        facts.git = git_status(env_file.path, asking)
+    return facts
 
 
-# --- Judging values -------------------------------------------------------
-
-def is_local_host(host: str) -> bool:
-    return host in LOCAL_HOSTS or host.startswith("127.") \
-        or host.startswith("/") or host.startswith("%2f")
-
-
-def judge_database(url: str | None, production: bool) -> Judgement:
-    """(status text, problem level, problem) for DATABASE_URL."""
-    if url is None:
-        return "Not configured", "error" if production else "warn", \
-            "DATABASE_URL is not set: add it to .env or the environment"
-    parts = split_url(url)
-    if parts is None:
-        return "Invalid URL", "error" if production else "warn", \
-            "DATABASE_URL is not a URL (scheme://user:password@host/db)"
-    # sqlite files, unix sockets (no host, or ?host=/run/...) are local too.
-    socket = "host=/" in parts["tail"] or "host=%2f" in parts["tail"].lower()
-    if parts["scheme"].startswith("sqlite") or is_local_host(parts["host"]) \
-            or socket:
-        problem = "a local database in production mode" if production else ""
-        return "Connected to local instance", "warn" if production else "", \
-            problem
-    return "Connected to remote instance (%s)" % parts["host"], "", ""
-
-
-def judge_api_key(key: str | None, example: str | None,
-                  production: bool) -> Judgement:
-    if key is None:
-        return "Not configured", "error" if production else "warn", \
-            "API_KEY is not set: export it (or add it to .env)"
-    if example and key == example:
-        if production:
-            return "Refused (the example key)", "error", \
-                "API_KEY is still the .env.example sample: set a real key"
-        return "Authenticated", "warn", \
-            "API_KEY is the .env.example sample: production refuses it"
-    if any(c.isspace() for c in key):
-        return "Invalid key (contains spaces)", \
-            "error" if production else "warn", \
-            "API_KEY contains white space: check how it was quoted"
-    return "Authenticated", "", ""
-
-
-def judge_log_level(level: str | None, from_default: bool,
-                    production: bool) -> Judgement:
-    if level is None or level.upper() not in LOG_LEVELS:
-        return "Invalid (using INFO)", "error" if production else "warn", \
-            "LOG_LEVEL must be one of %s" % ", ".join(LOG_LEVELS)
-    shown = level.upper() + (" (default)" if from_default else "")
-    if production and from_default:
-        return shown, "error", "production requires LOG_LEVEL to be set"
-    if production and level.upper() == "DEBUG":
-        return shown, "warn", "LOG_LEVEL is DEBUG in production: use INFO " \
-            "or WARNING (debug logs can leak data)"
-    return shown, "", ""
-
-
-def judge_endpoint(url: str | None, production: bool) -> Judgement:
-    if url is None:
-        return "Offline (not configured)", "error" if production else "warn", \
-            "ZION_ENDPOINT is not set: add it to .env or the environment"
-    parts = split_url(url)
-    if parts is None or parts["scheme"] not in ("http", "https") \
-            or not parts["host"]:
-        return "Invalid URL", "error" if production else "warn", \
-            "ZION_ENDPOINT must be an http(s) URL with a host"
-    if parts["scheme"] == "http" and production:
-        return "Refused (plain http)", "error", \
-            "ZION_ENDPOINT uses plain http: production requires https"
-    return "Online", "", ""
-
-
-# --- Security checks ------------------------------------------------------
+# --- Secrets written into the files of ex02/ --------------------------------
 
 def looks_random(value: str) -> bool:
     """A long token-shaped value mixing letters and digits, with many
@@ -398,7 +711,8 @@ def secret_literals(line: str) -> bool:
 
 def scan_for_secrets(directory: str, skip: list[str],
                      loaded: list[tuple[str, str]]) -> list[str]:
-    """file:line of each secret-looking literal or loaded secret value."""
+    """file:line of each secret-looking literal or loaded secret value in
+    the files of ``directory`` (the .env files themselves excepted)."""
     findings: list[str] = []
     try:
         names = sorted(os.listdir(directory))
@@ -408,83 +722,125 @@ def scan_for_secrets(directory: str, skip: list[str],
     for name in names:
         path = os.path.join(directory, name)
         # .env and its local variants (.env.local...) are not committed.
-        local = name.startswith(ENV_FILE_NAME) and name != EXAMPLE_NAME
-        if local or os.path.realpath(path) in skipped \
-                or not os.path.isfile(path) \
-                or os.path.getsize(path) > MAX_SCANNED:
+        if name.startswith(ENV_FILE_NAME) and name != EXAMPLE_NAME \
+                or os.path.realpath(path) in skipped:
             continue
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                lines = handle.read().splitlines()
-        except OSError:
+        text = read_text(path, MAX_SCANNED)
+        if text is None:
             continue
-        for number, line in enumerate(lines, 1):
-            if secret_literals(line):
-                findings.append("%s:%d: a secret-looking literal"
-                                % (name, number))
-            for key, value in loaded:
-                if value in line:
-                    findings.append("%s:%d: the value of %s now loaded"
-                                    % (name, number, key))
+        where = escaped(name) + ":%d: "
+        found = [(key, value) for key, value in loaded if value in text]
+        lines = text.split("\n")        # numbered as editors do
+        for number in suspect_lines(text):
+            if secret_literals(lines[number]):
+                findings.append(where % (number + 1)
+                                + "a secret-looking literal")
+        for number, line in enumerate(lines if found else []):
+            findings += [where % (number + 1) + "the value of %s now loaded"
+                         % key for key, value in found if value in line]
     return findings
 
 
-def url_password(url: str | None) -> str | None:
-    parts = split_url(url) if url else None
-    if parts is None or not parts["at"]:
-        return None
-    return parts["userinfo"].partition(":")[2] or None
+def suspect_lines(text: str) -> list[int]:
+    """The lines (counted from 0) that hold a secret word or an "@", found
+    in one pass over the text rather than by testing every line."""
+    lowered = text.lower()
+    positions = []
+    for word in SECRET_WORDS + ("@",):
+        start = lowered.find(word)
+        while start >= 0:
+            positions.append(start)
+            start = lowered.find(word, start + 1)
+    numbers: list[int] = []
+    line = last = 0
+    for position in sorted(positions):
+        line += lowered.count("\n", last, position)
+        last = position
+        if not numbers or numbers[-1] != line:
+            numbers.append(line)
+    return numbers
 
 
-def loaded_secrets(config: Config,
+def loaded_secrets(settings: dict[str, Setting],
                    example: dict[str, str]) -> list[tuple[str, str]]:
     """The secret values in use, except the samples of .env.example."""
     secrets: list[tuple[str, str]] = []
     for key in SECRET_KEYS:
-        value = config[key]["value"]
+        value = settings[key].value
         if value and len(value) >= 8 and value != example.get(key):
             secrets.append((key, value))
     for key in URL_KEYS:
-        password = url_password(config[key]["value"])
+        password = url_password(settings[key].value)
         if password and len(password) >= 8 \
                 and password != url_password(example.get(key)):
             secrets.append((key + " password", password))
     return secrets
 
 
-def start_quietly(argv: list[str]) -> int | None:
-    """Start a command with its output discarded; its pid, or None.
+def url_password(text: str | None) -> str | None:
+    url = parse_url(text) if text else None
+    return url.password() if url else None
 
-    os.posix_spawnp runs git directly, without a shell; on systems without
-    it (Windows) the callers fall back on reading .gitignore files.
+
+# --- git: is the .env file ignored? ------------------------------------------
+
+def ask_git(env_path: str, *command: str) -> int | None:
+    """Start ``git <command> -- <file>`` in the file's directory, inside a
+    repository only; its pid, or None.
+
+    The repository belongs to whoever made the directory, and its config
+    can name commands for git to run (core.fsmonitor, hooks, a pager):
+    they are switched off on the command line, which wins over any
+    config file, so that reading a configuration runs nobody's code.
     """
-    if not hasattr(os, "posix_spawnp"):
+    if not hasattr(os, "posix_spawnp") or not in_repository(env_path):
         return None
-    quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0)
-             for fd in (1, 2)]
+    argv = ["git", "--no-pager", "-c", "core.fsmonitor=false",
+            "-c", "core.hooksPath=" + os.devnull, "-c", "core.pager=cat",
+            "-C", os.path.dirname(os.path.abspath(env_path)), *command,
+            "--", os.path.basename(env_path)]
+    environ = dict(os.environ, GIT_OPTIONAL_LOCKS="0",
+                   GIT_TERMINAL_PROMPT="0", GIT_PAGER="cat")
+    quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0)
+             for fd in (0, 1, 2)]
     try:
-        return os.posix_spawnp(argv[0], argv, dict(os.environ),
-                               file_actions=quiet)
+        return os.posix_spawnp("git", argv, environ, file_actions=quiet)
     except OSError:             # no git on PATH
         return None
 
 
 def exit_code(pid: int | None) -> int | None:
-    """Wait for a started command: its exit code, or None."""
+    """Wait at most GIT_TIMEOUT for a started command: its exit code, or
+    None (it is then killed).
+
+    os has no timed wait and the signal module is not authorized: poll,
+    yielding the processor; git usually answers within milliseconds.
+    """
     if pid is None:
         return None
-    try:
-        _, status = os.waitpid(pid, 0)
-    except OSError:
-        return None
-    return os.waitstatus_to_exitcode(status)
+    deadline = os.times().elapsed + GIT_TIMEOUT
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if os.times().elapsed > deadline:
+            os.kill(pid, 9)                 # SIGKILL
+            os.waitpid(pid, 0)
+            return None
+        os.sched_yield()
 
 
-def git_about(env_path: str, *command: str) -> int | None:
-    """Start ``git <command> -- <file>`` in the file's directory."""
-    return start_quietly(["git", "-C", os.path.dirname(
-        os.path.abspath(env_path)), *command, "--",
-        os.path.basename(env_path)])
+def git_status(env_path: str, asking: int | None) -> str:
+    """'ignored', 'tracked' or 'not ignored', for env_path."""
+    # check-ignore: 0 ignored, 1 not ignored (a tracked file is never
+    # ignored), 128 not a repository or not trusted, None no answer.
+    code = exit_code(asking)
+    if code == 0:
+        return "ignored"
+    if code == 1:
+        tracked = exit_code(ask_git(env_path, "ls-files", "--error-unmatch"))
+        return "tracked" if tracked == 0 else "not ignored"
+    return "ignored" if gitignore_says_ignored(env_path) else "not ignored"
 
 
 def gitignore_says_ignored(env_path: str) -> bool:
@@ -501,13 +857,8 @@ def gitignore_says_ignored(env_path: str) -> bool:
         patterns.add("*" + name[name.rfind("."):])
     for depth, directory in enumerate(up_to_repository(env_path)):
         decision = None
-        try:
-            with open(os.path.join(directory, ".gitignore"),
-                      encoding="utf-8", errors="replace") as handle:
-                lines = handle.read().splitlines()
-        except OSError:
-            lines = []
-        for line in lines:
+        text = read_text(os.path.join(directory, ".gitignore"), MAX_SCANNED)
+        for line in (text or "").splitlines():
             pattern = line.strip()
             negated = pattern.startswith("!")
             pattern = pattern[1:] if negated else pattern
@@ -534,253 +885,341 @@ def in_repository(path: str) -> bool:
     return os.path.exists(os.path.join(up_to_repository(path)[-1], ".git"))
 
 
-def ask_git_if_ignored(env_path: str) -> int | None:
-    """Start ``git check-ignore`` inside a repository; git_status collects
-    its answer, so git runs while the rest is checked."""
-    return git_about(env_path, "check-ignore", "-q") \
-        if in_repository(env_path) else None
+# --- Judging values (no I/O) -------------------------------------------------
+
+def is_local(url: Url) -> bool:
+    """A database on this machine: sqlite, a unix socket, loopback."""
+    socket = url.query is not None and ("host=/" in url.query
+                                        or "host=%2f" in url.query.lower())
+    return url.scheme.startswith("sqlite") or socket \
+        or url.host in ("", "localhost", "[::1]") \
+        or url.host.startswith(("127.", "%2f"))
 
 
-def git_status(env_path: str, pending: int | None) -> str:
-    """'ignored', 'tracked' or 'not ignored', for env_path."""
-    # check-ignore: 0 ignored, 1 not ignored (a tracked file is never
-    # ignored), 128 not a repository, None no git to ask.
-    code = exit_code(pending)
-    if code == 0:
-        return "ignored"
-    if code == 1:
-        tracked = exit_code(git_about(env_path, "ls-files",
-                                      "--error-unmatch"))
-        return "tracked" if tracked == 0 else "not ignored"
-    return "ignored" if gitignore_says_ignored(env_path) else "not ignored"
+def judge_database(value: str | None) -> Judgement:
+    if value is None:
+        return Judgement("Not configured", Finding(
+            "not set", "DATABASE_URL is not set: add it to .env or the "
+            "environment"))
+    url = parse_url(value)
+    problem = url_problem(url, DATABASE_SCHEMES, need_host=False)
+    if url is None or problem:
+        return Judgement("Invalid URL", Finding(
+            "invalid", "DATABASE_URL is not a database URL "
+            "(scheme://user:password@host:port/name): %s" % problem))
+    if is_local(url):
+        return Judgement("Connected to local instance", Finding(
+            "local database", "DATABASE_URL is a local database in "
+            "production mode"))
+    return Judgement("Connected to remote instance (%s)" % clipped(url.host))
 
 
-def check_env_file(loaded: dict[str, object], config: Config,
-                   production: bool, here: str) -> list[str]:
+def judge_api_key(value: str | None, example: str | None) -> Judgement:
+    if value is None:
+        return Judgement("Not configured", Finding(
+            "not set", "API_KEY is not set: export it (or add it to .env)"))
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return Judgement("Invalid key (white space or control characters)",
+                         Finding("invalid", "API_KEY contains white space "
+                                 "or control characters: check how it was "
+                                 "quoted"))
+    if value == example:
+        return Judgement("Authenticated", Finding(
+            "example key", "API_KEY is the .env.example sample: production "
+            "refuses it; set a real key"), "Refused (the example key)")
+    if len(value) < MIN_API_KEY:
+        return Judgement("Authenticated", Finding(
+            "short key", "API_KEY is shorter than %d characters: too short "
+            "for a real key" % MIN_API_KEY), "Refused (too short)")
+    return Judgement("Authenticated")
+
+
+def judge_log_level(setting: Setting) -> Judgement:
+    level = (setting.value or "").upper()
+    if level not in LOG_LEVELS:
+        return Judgement("Invalid (using INFO)", Finding(
+            "invalid", "LOG_LEVEL must be one of %s" % ", ".join(LOG_LEVELS)))
+    if setting.origin == "default":
+        return Judgement(level + " (default)", Finding(
+            "level by default", "production requires LOG_LEVEL to be set"))
+    if level == "DEBUG":
+        return Judgement(level, Finding(
+            "debug level", "LOG_LEVEL is DEBUG in production: use INFO or "
+            "WARNING (debug logs can leak data)"))
+    return Judgement(level)
+
+
+def judge_endpoint(value: str | None) -> Judgement:
+    if value is None:
+        return Judgement("Offline (not configured)", Finding(
+            "not set", "ZION_ENDPOINT is not set: add it to .env or the "
+            "environment"))
+    url = parse_url(value)
+    problem = url_problem(url, ENDPOINT_SCHEMES, need_host=True)
+    if url is None or problem:
+        return Judgement("Invalid URL", Finding(
+            "invalid", "ZION_ENDPOINT must be an http(s) URL with a host: %s"
+            % problem))
+    if url.scheme == "http":
+        return Judgement("Online", Finding(
+            "plain http", "ZION_ENDPOINT uses plain http: production "
+            "requires https"), "Refused (plain http)")
+    return Judgement("Online")
+
+
+def judge_all(settings: dict[str, Setting],
+              example: dict[str, str]) -> dict[str, Judgement]:
+    """The line, and any finding, of each entry of "Configuration loaded"."""
+    return {
+        "Database": judge_database(settings["DATABASE_URL"].value),
+        "API Access": judge_api_key(settings["API_KEY"].value,
+                                    example.get("API_KEY")),
+        "Log Level": judge_log_level(settings["LOG_LEVEL"]),
+        "Zion Network": judge_endpoint(settings["ZION_ENDPOINT"].value),
+    }
+
+
+def level_of(finding: Finding | None, production: bool) -> str | None:
+    """What the mode makes of a finding (see POLICY)."""
+    if finding is None:
+        return None
+    return POLICY.get(finding.kind, ("warn", "warn"))[production]
+
+
+def check_env_file(facts: Facts) -> list[Finding]:
     """Problems with the .env file, each with its fix; [] when all is well."""
-    env_path = loaded["path"]
-    if loaded["dotenv_missing"]:
-        return ["not read: python-dotenv is not installed (pip install "
-                "python-dotenv)"]
-    if not isinstance(env_path, str):
-        return ["no .env file found: cp %s %s" % (
-            shown_path(os.path.join(here, EXAMPLE_NAME)),
-            shown_path(os.path.join(here, ENV_FILE_NAME)))]
-    if loaded["error"]:
-        return [str(loaded["error"])]
-    problems = loaded["problems"]
-    defined = loaded["defined"]
-    assert isinstance(problems, list) and isinstance(defined, set)
-    found = list(problems)
+    env_file = facts.env_file
+    if not facts.dotenv:
+        return [Finding("", "not read: python-dotenv is not installed")]
+    if env_file.path is None:
+        return [Finding("", "no .env file found: cp %s %s" % (
+            shown_path(os.path.join(facts.here, EXAMPLE_NAME)),
+            shown_path(os.path.join(facts.here, ENV_FILE_NAME))))]
+    if env_file.error:
+        return [Finding("", env_file.error)]
+    found = [Finding("", problem) for problem in env_file.problems]
     for key in KEYS:
         # A key may be left out of the file when the environment sets it.
-        if key not in defined and config[key]["origin"] != "environment":
-            found.append("%s is not defined: add %s=... (see %s)"
-                         % (key, key, EXAMPLE_NAME))
-    pending = loaded["git_pending"]
-    status = git_status(env_path, pending if isinstance(pending, int)
-                        else None)
-    if status == "tracked":
-        found.append("it is committed to git: git rm --cached %s, then "
-                     "commit" % shown_path(env_path))
-    elif status == "not ignored":
-        found.append("git does not ignore it: add %s to .gitignore"
-                     % os.path.basename(env_path))
-    if production:
-        try:
-            mode = os.stat(env_path).st_mode
-        except OSError:
-            mode = 0
-        if mode & 0o077:
-            found.append("other users can read it: chmod 600 %s"
-                         % shown_path(env_path))
+        if key in env_file.defined \
+                or facts.settings[key].origin == "environment":
+            continue
+        if key in env_file.lost:
+            found.append(Finding("", "%s is %s: fix the quote there" % (
+                key, env_file.lost[key])))
+        else:
+            found.append(Finding("", "%s is not defined: add %s=... (see %s)"
+                                 % (key, key, EXAMPLE_NAME)))
+    if facts.git == "tracked":
+        found.append(Finding("", "it is committed to git: git rm --cached "
+                             "%s, then commit" % shown_path(env_file.path)))
+    elif facts.git == "not ignored":
+        found.append(Finding("", "git does not ignore it: add %s to "
+                             ".gitignore" % escaped(quoted(
+                                 os.path.basename(env_file.path)))))
+    if env_file.mode & 0o077:
+        found.append(Finding("readable file", "other users can read it: "
+                             "chmod 600 %s" % shown_path(env_file.path)))
     return found
 
 
-def check_overrides(config: Config,
-                    example_path: str, has_example: bool,
-                    production: bool) -> list[str]:
+def check_overrides(facts: Facts) -> list[Finding]:
     """Whether production can configure itself from the environment."""
+    example_path = shown_path(os.path.join(facts.here, EXAMPLE_NAME))
     found = []
-    if not has_example:
-        found.append("%s is missing: nothing documents the variables "
-                     "production must set" % example_path)
-    if production:
-        for key in SECRET_KEYS + URL_KEYS:
-            if config[key]["origin"] == "file" and (
-                    key in SECRET_KEYS or url_password(config[key]["value"])):
-                found.append("%s comes from the .env file: in production, "
-                             "set secrets in the environment" % key)
+    if facts.example is None:
+        found.append(Finding("", "%s is missing: nothing documents the "
+                             "variables production must set" % example_path))
+    elif facts.example is not None:
+        undocumented = [key for key in KEYS if key not in facts.example]
+        if undocumented:
+            found.append(Finding("", "%s does not document %s" % (
+                example_path, listed(undocumented))))
+    for key in SECRET_KEYS + URL_KEYS:
+        setting = facts.settings[key]
+        if setting.origin == "file" and (
+                key in SECRET_KEYS or url_password(setting.value)):
+            found.append(Finding("secret in file", "%s comes from the .env "
+                                 "file: in production, set secrets in the "
+                                 "environment" % key))
     return found
 
 
-# --- The report -----------------------------------------------------------
+# --- The report: the decisions, then the lines -------------------------------
 
-def load_configuration(requested: str | None, environ: dict[str, str],
-                       here: str) -> dict[str, object]:
-    """Find and parse the .env file, and resolve every key's value."""
-    env_path = choose_env_file(requested, here)
-    bindings: list[Binding] = []
-    problems: list[str] = []
-    error = None
-    try:
-        import dotenv  # noqa: F401  (only asks whether it is installed)
-        dotenv_missing = False
-    except ImportError:
-        dotenv_missing = True
-    git_pending = None
-    if env_path is not None and not dotenv_missing:
-        bindings, problems, error = read_env_file(env_path)
-        if error is None:
-            git_pending = ask_git_if_ignored(env_path)
-    example_path = os.path.join(here, EXAMPLE_NAME)
-    label = os.path.basename(env_path) if env_path else ENV_FILE_NAME
-    return {
-        "path": env_path, "dotenv_missing": dotenv_missing,
-        "git_pending": git_pending,
-        "problems": problems, "error": error,
-        "defined": {key for _, key, _ in bindings},
-        "config": resolve(environ, bindings, label),
-        "example_path": example_path,
-        "example": {} if dotenv_missing else read_example(example_path),
-    }
-
-
-def judge_all(config: Config, example: dict[str, str],
-              production: bool) -> dict[str, Judgement]:
-    """The status line, and any problem, of each configuration entry."""
-    log_level = config["LOG_LEVEL"]
-    return {
-        "Database": judge_database(config["DATABASE_URL"]["value"],
-                                   production),
-        "API Access": judge_api_key(config["API_KEY"]["value"],
-                                    example.get("API_KEY"), production),
-        "Log Level": judge_log_level(log_level["value"],
-                                     log_level["origin"] == "default",
-                                     production),
-        "Zion Network": judge_endpoint(config["ZION_ENDPOINT"]["value"],
-                                       production),
-    }
-
-
-def security_block(checks: list[tuple[str, list[str]]]) -> list[str]:
+def security_block(checks: list[tuple[str, list[Finding]]],
+                   production: bool) -> list[str]:
     """Each check's [OK] line, or one [WARN] line per problem it found."""
     lines = ["Environment security check:"]
-    for label, problems in checks:
-        lines += ["[WARN] " + problem for problem in problems] \
-            or ["[OK] " + label]
+    for label, findings in checks:
+        shown = [finding.text for finding in findings
+                 if level_of(finding, production)]
+        lines += ["[WARN] " + text for text in shown] or ["[OK] " + label]
     return lines
 
 
-def values_table(config: Config) -> list[str]:
+def source_of(setting: Setting, label: str) -> str:
+    """Where --show says a value comes from."""
+    if setting.origin == "environment":
+        return "environment" + (" (overrides %s:%d)" % (
+            label, setting.shadowed) if setting.shadowed else "")
+    if setting.origin == "file":
+        return "%s:%d" % (label, setting.line)
+    return setting.origin or "not set"
+
+
+def values_table(settings: dict[str, Setting], label: str) -> list[str]:
     """--show: every variable, masked, and where its value came from."""
-    rows = [(key, mask_value(key, value) if value is not None else "-",
-             str(config[key]["source"]))
-            for key, value in ((key, config[key]["value"]) for key in KEYS)]
+    rows = [(key, "-" if setting.value is None
+             else shown_value(key, setting.value), source_of(setting, label))
+            for key, setting in settings.items()]
     width = max(len(value) for _, value, _ in rows)
     return ["Configuration values (secrets masked):"] + [
         "%-13s  %s  %s" % (key, value.ljust(width), source)
         for key, value, source in rows]
 
 
-def build_report(options: dict[str, object], environ: dict[str, str],
-                 here: str) -> tuple[list[list[str]], bool]:
-    """Gather, judge and decide everything: the blocks of lines to print,
-    and whether the configuration is usable."""
-    requested = options["env_file"]
-    loaded = load_configuration(
-        requested if isinstance(requested, str) else None, environ, here)
-    config, example = loaded["config"], loaded["example"]
-    env_path = loaded["path"] if isinstance(loaded["path"], str) else None
-    assert isinstance(config, dict) and isinstance(example, dict)
-    errors = []
-    if requested is not None and loaded["error"]:
-        errors.append(str(loaded["error"]))     # the file the user named
-    mode = (config["MATRIX_MODE"]["value"] or "").lower()
-    if mode not in MODES:
-        errors.append("MATRIX_MODE must be development or production "
-                      "(set in %s)" % config["MATRIX_MODE"]["source"])
-    production = mode == "production"
-    judged = judge_all(config, example, production)
-    errors += [problem for _, level, problem in judged.values()
-               if level == "error"]
-    warnings = [problem for _, level, problem in judged.values()
-                if level == "warn"]
+def install_advice(here: str) -> list[str]:
+    """How to install python-dotenv, pasteable where the user stands."""
+    requirements = shown_path(os.path.join(here, "requirements.txt"))
+    script = shown_path(os.path.join(here, "oracle.py"))
+    if sys.prefix != sys.base_prefix:
+        return ["Install it into this environment, then run again: "
+                + venv_install(requirements)]
+    project = os.path.dirname(here)
+    lines = ["Install it in a virtual environment, not into this global "
+             "Python:",
+             "  with venv:   python3 -m venv matrix_env && matrix_env/bin/"
+             "python -m pip install -r %s && matrix_env/bin/python %s"
+             % (requirements, script)]
+    if os.path.isfile(os.path.join(project, "pyproject.toml")):
+        poetry = "poetry" if os.path.relpath(project) == "." \
+            else "poetry -P " + shown_path(project)
+        lines.append("  with Poetry: %s install && %s run python %s"
+                     % (poetry, poetry, script))
+    return lines
 
+
+def venv_install(requirements: str) -> str:
+    """The command that installs a requirements file into this venv."""
+    python = escaped(quoted(sys.executable))
+    config = read_text(os.path.join(sys.prefix, "pyvenv.cfg"), MAX_SCANNED)
+    if any(line.partition("=")[0].strip() == "uv"
+           for line in (config or "").splitlines()):
+        return "uv pip install --python %s -r %s" % (python, requirements)
+    command = "%s -m pip install -r %s" % (python, requirements)
+    if not any(os.path.isdir(os.path.join(path or ".", "pip"))
+               for path in sys.path):
+        # A venv made --without-pip (or by a tool that adds none).
+        command = "%s -m ensurepip && %s" % (python, command)
+    return command
+
+
+def security_checks(facts: Facts) -> list[tuple[str, list[Finding]]]:
+    """The three checks of the subject's block: each label and findings."""
+    hits = ["hardcoded secret in %s/%s" % (escaped(os.path.basename(
+        facts.here)), hit) for hit in facts.hardcoded]
+    if len(hits) > MAX_LISTED + 1:
+        hits[MAX_LISTED:] = ["... and %d more hardcoded secrets"
+                             % (len(hits) - MAX_LISTED)]
     overriding = [key for key in KEYS
-                  if config[key]["origin"] == "environment"]
-    overrides_label = "Production overrides available"
+                  if facts.settings[key].origin == "environment"]
+    overrides = "Production overrides available"
     if overriding:
-        overrides_label += " (set in the environment now: %s)" % ", ".join(
+        overrides += " (set in the environment now: %s)" % ", ".join(
             overriding)
-    example_path = str(loaded["example_path"])
-    scan = scan_for_secrets(here, [env_path] if env_path else [],
-                            loaded_secrets(config, example))
-    checks = [
-        ("No hardcoded secrets detected",
-         ["hardcoded secret in ex02/" + finding for finding in scan]),
-        (".env file properly configured",
-         [".env file: " + problem for problem in check_env_file(
-             loaded, config, production, here)]),
-        (overrides_label,
-         check_overrides(config, shown_path(example_path),
-                         os.path.isfile(example_path), production)),
-    ]
+    env_file = check_env_file(facts)
+    for finding in env_file:
+        finding.text = ".env file: " + finding.text
+    return [("No hardcoded secrets detected", [Finding("", hit)
+                                               for hit in hits]),
+            (".env file properly configured", env_file),
+            (overrides, check_overrides(facts))]
+
+
+def build_report(facts: Facts, show_values: bool
+                 ) -> tuple[list[list[str]], bool]:
+    """Judge the facts: the blocks of lines to print, and whether the
+    configuration is usable."""
+    settings = facts.settings
+    mode = (settings["MATRIX_MODE"].value or "").lower()
+    production = mode == "production"
+    label = escaped(os.path.basename(facts.env_file.path or ENV_FILE_NAME))
+    judged = judge_all(settings, facts.example or {})
+    findings = [judgement.finding for judgement in judged.values()]
+    if mode not in MODES:
+        findings.insert(0, Finding("invalid mode", "MATRIX_MODE must be "
+                                   "development or production (set in %s)"
+                                   % source_of(settings["MATRIX_MODE"],
+                                               label)))
+    if facts.requested and facts.env_file.error:
+        # The file the user named could not be read: nothing else counts.
+        findings.insert(0, Finding("unusable file", facts.env_file.error))
+    said: dict[str | None, list[str]] = {"warn": [], "error": []}
+    for finding in findings:
+        if finding:
+            said.setdefault(level_of(finding, production), []).append(
+                finding.text)
 
     blocks = [["ORACLE STATUS: Reading the Matrix..."]]
-    if loaded["dotenv_missing"]:
+    if not facts.dotenv:
         blocks.append(["NOTE: python-dotenv is not installed: reading the "
-                       "real environment only. Install it: pip install -r "
-                       + shown_path(os.path.join(here, "requirements.txt"))])
-    blocks.append(["Configuration loaded:",
-                   "Mode: " + (mode if mode in MODES else "invalid")] +
-                  ["%s: %s" % (name, status)
-                   for name, (status, _, _) in judged.items()])
-    blocks.append(security_block(checks))
-    blocks.append([
-        "Configuration file: " + (shown_path(env_path) if env_path else
+                       "real environment only."] + install_advice(facts.here))
+    loaded = ["Configuration loaded:",
+              "Mode: " + (mode if mode in MODES else "invalid")]
+    for name, judgement in judged.items():
+        refused = level_of(judgement.finding, production) == "error"
+        loaded.append("%s: %s" % (name, judgement.refused if refused
+                                  else judgement.status))
+    blocks += [loaded, security_block(security_checks(facts), production), [
+        "Configuration file: " + (shown_path(facts.env_file.path)
+                                  if facts.env_file.path else
                                   "none found (environment and defaults "
                                   "only)"),
-        "Precedence: environment variables > .env file > defaults"])
-    if options["show"]:
-        blocks.append(values_table(config))
-    if warnings:
-        blocks.append(["WARNING: " + warning for warning in warnings])
-    if errors:
-        blocks.append(["ERROR: " + error for error in errors] +
+        "Precedence: environment variables > .env file > defaults"]]
+    if show_values:
+        blocks.append(values_table(settings, label))
+    if said["warn"]:
+        blocks.append(["WARNING: " + text for text in said["warn"]])
+    if said["error"]:
+        blocks.append(["ERROR: " + text for text in said["error"]] +
                       ["The Oracle cannot see: fix the errors above."])
     else:
         blocks.append(["The Oracle sees all configurations."])
-    return blocks, not errors
+    return blocks, not said["error"]
 
+
+# --- Main -------------------------------------------------------------------
 
 def main(argv: list[str]) -> int:
-    options, error = parse_args(argv)
-    if error:
-        print(USAGE + "\noracle.py: error: " + error, file=sys.stderr)
-        return 2
-    if options["help"]:
-        print(HELP, flush=True)
-        return 0
-    here = os.path.dirname(os.path.abspath(__file__))
-    blocks, usable = build_report(options, dict(os.environ), here)
-    # Flushed here, so that a closed pipe is noticed before exit.
-    print("\n\n".join("\n".join(block) for block in blocks), flush=True)
-    return 0 if usable else 1
+    if sys.stdout is None:
+        say_error("standard output is closed")
+        return 1
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        options, error = parse_args(argv)
+        if error:
+            say_error("error: " + error, usage=True)
+            return 2
+        if options.help:
+            show(HELP)
+            return 0
+        here = os.path.dirname(os.path.abspath(__file__))
+        facts = gather(options, dict(os.environ), here)
+        blocks, usable = build_report(facts, options.show)
+        try:
+            show("\n\n".join("\n".join(block) for block in blocks))
+        except OSError as failure:
+            close_stdout()
+            say_error("cannot write the output: %s"
+                      % (failure.strerror or failure))
+            return 1
+        return 0 if usable else 1
+    except KeyboardInterrupt:
+        say_error("interrupted")
+        return 130
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except KeyboardInterrupt:
-        print("\noracle.py: interrupted", file=sys.stderr)
-        sys.exit(130)
-    except BrokenPipeError:
-        # Whoever read stdout has gone (| head): close it here, or Python's
-        # own flush at exit fails again with a second, noisier error.
-        try:
-            sys.stdout.close()
-        except BrokenPipeError:
-            pass
-        print("oracle.py: output closed early (broken pipe)", file=sys.stderr)
-        sys.exit(1)
+    sys.exit(main(sys.argv[1:]))

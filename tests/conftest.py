@@ -119,6 +119,18 @@ def global_python() -> Path:
     return GLOBAL_PYTHON
 
 
+def clean_global_python(without: str) -> Path:
+    """A global interpreter that lacks the module ``without`` (pyenv's
+    3.12 and 3.13 here hold nothing but pip); skips when there is none."""
+    for version in ("3.12", "3.13", "3.10", "3.11"):
+        python = PYENV.get(version)
+        if python and subprocess.run(
+                [str(python), "-c", "import " + without],
+                capture_output=True, env=clean_env()).returncode != 0:
+            return python
+    pytest.skip("no global Python without %s" % without)
+
+
 @pytest.fixture(scope="session")
 def debian_python() -> Path:
     """Debian's own interpreter, with dist-packages."""
@@ -205,12 +217,18 @@ class Route(NamedTuple):
     delay: float
     endless: bool
     length: Optional[int]
+    trickle: float          # seconds between bytes of the body
+    reason: Optional[str]   # the status line's reason phrase
+    location: Optional[str]     # a redirect's target
+    raw: Optional[bytes]    # sent as is instead of an HTTP reply
 
 
 class LoopbackServer:
-    """An HTTP server on 127.0.0.1 (port 0) serving what a test asks for."""
+    """An HTTP server on 127.0.0.1 (port 0) serving what a test asks for;
+    with ``certificate`` (a (cert, key) pair of files), an HTTPS one."""
 
-    def __init__(self) -> None:
+    def __init__(self, certificate: Optional[tuple[Path, Path]] = None
+                 ) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, Optional[str]]] = []
         routes, seen = self.routes, self.requests
@@ -224,9 +242,17 @@ class LoopbackServer:
                     self.send_error(404, "Not Found")
                     return
                 time.sleep(route.delay)
-                self.send_response(route.status)
+                if route.raw is not None:
+                    self.wfile.write(route.raw)
+                    self.close_connection = True
+                    return
+                self.send_response(route.status, route.reason)
                 self.send_header("Content-Type", route.content_type)
-                if not route.endless:
+                if route.location:
+                    self.send_header("Location", route.location)
+                if route.length == -1:      # the end of the body is the
+                    self.close_connection = True    # end of the connection
+                elif not route.endless:
                     self.send_header("Content-Length", str(
                         route.length if route.length is not None
                         else len(route.body)))
@@ -236,6 +262,11 @@ class LoopbackServer:
                         chunk = route.body or b"1\n" * 32768
                         for _ in range(100000):     # bounded: ~6 GB at most
                             self.wfile.write(chunk)
+                    elif route.trickle:
+                        for byte in route.body:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(route.trickle)
                     else:
                         self.wfile.write(route.body)
                 except (BrokenPipeError, ConnectionResetError):
@@ -247,6 +278,14 @@ class LoopbackServer:
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
                                                      Handler)
         self.httpd.daemon_threads = True
+        self.scheme = "http"
+        if certificate is not None:
+            import ssl
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*map(str, certificate))
+            self.httpd.socket = context.wrap_socket(self.httpd.socket,
+                                                    server_side=True)
+            self.scheme = "https"
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever,
                                        daemon=True)
@@ -254,16 +293,20 @@ class LoopbackServer:
 
     def serve(self, path: str, body: "bytes | str" = b"", status: int = 200,
               content_type: str = "text/plain", delay: float = 0.0,
-              endless: bool = False, length: Optional[int] = None) -> str:
-        """Register a route; returns its URL."""
+              endless: bool = False, length: Optional[int] = None,
+              trickle: float = 0.0, reason: Optional[str] = None,
+              location: Optional[str] = None,
+              raw: Optional[bytes] = None) -> str:
+        """Register a route; returns its URL. length: the Content-Length
+        to announce (-1: none, the body ends with the connection)."""
         data = body.encode() if isinstance(body, str) else body
         self.routes[path] = Route(data, status, content_type, delay, endless,
-                                  length)
+                                  length, trickle, reason, location, raw)
         return self.url(path)
 
     def url(self, path: str, userinfo: str = "") -> str:
         at = userinfo + "@" if userinfo else ""
-        return "http://%s127.0.0.1:%d%s" % (at, self.port, path)
+        return "%s://%s127.0.0.1:%d%s" % (self.scheme, at, self.port, path)
 
     def close(self) -> None:
         self.httpd.shutdown()
@@ -273,6 +316,24 @@ class LoopbackServer:
 @pytest.fixture(scope="session")
 def http_server() -> Iterator[LoopbackServer]:
     server = LoopbackServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def https_server(tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[LoopbackServer]:
+    """An HTTPS server whose certificate nobody trusts (self-signed)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True,
+                   capture_output=True, timeout=60)
+    server = LoopbackServer((cert, key))
     yield server
     server.close()
 
@@ -318,3 +379,29 @@ def load_script(name: str, path: Optional[Path] = None) -> object:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# --- Reading a report --------------------------------------------------------
+
+def section(lines: list[str], title: str) -> list[str]:
+    """The lines of a blank-line-separated section of output, title first."""
+    start = lines.index(title)
+    end = lines.index("", start) if "" in lines[start:] else len(lines)
+    return lines[start:end]
+
+
+# --- Canary secrets ---------------------------------------------------------
+
+def canary(length: int = 24, extra: str = "") -> str:
+    """A random secret to plant: it must never reach any output."""
+    import secrets
+    return "Cx" + secrets.token_hex(length // 2)[:length - 2] + extra
+
+
+def leaks(output: "str | bytes", planted: list[str]) -> list[str]:
+    """Every 8-character slice of a canary found in the output."""
+    text = output.decode("utf-8", "replace") if isinstance(output, bytes) \
+        else output
+    return sorted({secret[i:i + 8] for secret in planted
+                   for i in range(len(secret) - 7)
+                   if secret[i:i + 8] in text})

@@ -1,15 +1,22 @@
 """ex0/construct.py, run by real interpreters in real environments."""
+import io
+import ntpath
 import os
+import signal
 import site
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
-from conftest import (DEBIAN_PYTHON, ROOT, load_script, site_packages,
+from conftest import (GLOBAL_PYTHON, ROOT, SCRIPTS, clean_env,
+                      load_script, make_venv, site_packages,
                       supported_pythons, venv_python)
 
+SCRIPT = SCRIPTS["construct"]
 PLUGGED_IN = [
     "MATRIX STATUS: You're still plugged in",
     "",
@@ -48,7 +55,20 @@ construct = load_script("construct")
 
 def ask(python: "str | Path", code: str) -> str:
     return subprocess.run([str(python), "-c", code], capture_output=True,
-                          text=True, check=True, timeout=30).stdout.strip()
+                          text=True, check=True, timeout=30,
+                          env=clean_env()).stdout.strip()
+
+
+def run_raw(python: "str | Path", env: Optional[dict[str, str]] = None,
+            args: tuple[str, ...] = (), **streams: object
+            ) -> "subprocess.CompletedProcess[bytes]":
+    """The script's bytes as a terminal would get them."""
+    options: dict[str, object] = {"stdout": subprocess.PIPE,
+                                  "stderr": subprocess.PIPE}
+    options.update(streams)
+    return subprocess.run([str(python), str(SCRIPT), *args],
+                          env=clean_env(env), cwd=ROOT, timeout=60,
+                          **options)
 
 
 def section(lines: list[str], title: str) -> list[str]:
@@ -60,6 +80,19 @@ def section(lines: list[str], title: str) -> list[str]:
 
 def notes(lines: list[str]) -> list[str]:
     return [line for line in lines if line.startswith("NOTE: ")]
+
+
+def welcome(venv: Path) -> list[str]:
+    return [line.format(python=venv_python(venv), name=venv.name, path=venv,
+                        site_packages=site_packages(venv))
+            for line in WELCOME]
+
+
+def edit_cfg(venv: Path, old: str, new: str) -> None:
+    cfg = venv / "pyvenv.cfg"
+    text = cfg.read_text()
+    assert old in text, text
+    cfg.write_text(text.replace(old, new))
 
 
 # --- Global interpreters --------------------------------------------------
@@ -75,20 +108,40 @@ def test_global_interpreter_is_plugged_in(run_script, python: Path) -> None:
         line.format(python=executable) for line in PLUGGED_IN]
     assert "Environment details:" not in done.lines
     assert notes(done.lines) == []
-    # The global package directories are the ones site reports there.
-    reported = ask(python, "import site, os; print('\\n'.join(p for p in "
-                   "site.getsitepackages() if os.path.isdir(p)))")
-    locations = section(done.lines, "Package locations:")
-    assert locations[1] == "Global packages: " + ", ".join(
-        reported.splitlines())
-    assert locations[2] == "This interpreter installs into: " + \
-        reported.splitlines()[0]
+    # What site reports there: the global packages are in the existing
+    # directories; pip installs into the first one listed, existing or not.
+    listed = ask(python, "import site; print('\\n'.join(p for p in "
+                 "site.getsitepackages() if p.endswith('-packages')))"
+                 ).splitlines()
+    existing = [folder for folder in listed if os.path.isdir(folder)]
+    assert section(done.lines, "Package locations:")[1:3] == [
+        "Global packages: " + ", ".join(existing),
+        "This interpreter installs into: " + listed[0]]
 
 
-def test_debian_python_shows_dist_packages(run_script) -> None:
-    if not DEBIAN_PYTHON.exists():
-        pytest.skip("no Debian Python")
-    done = run_script("construct", python=DEBIAN_PYTHON)
+def test_debian_installs_where_pip_would_even_before_it_exists(
+        run_script, debian_python: Path, tmp_path: Path) -> None:
+    """Debian's site lists /usr/local/lib/python3.X/dist-packages first,
+    created by the first pip install: here a prefix laid out like /usr
+    where that folder does not exist yet."""
+    version = ask(debian_python, "import sys; print('%d.%d' % "
+                  "sys.version_info[:2])")
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / ("python" + version)).symlink_to(
+        "/usr/lib/python" + version)
+    (tmp_path / "lib" / "python3" / "dist-packages").mkdir(parents=True)
+    done = run_script("construct", python=debian_python,
+                      env={"PYTHONHOME": str(tmp_path)})
+    assert done.returncode == 0 and done.stderr == ""
+    assert section(done.lines, "Package locations:")[1:3] == [
+        "Global packages: %s/lib/python3/dist-packages" % tmp_path,
+        "This interpreter installs into: %s/local/lib/python%s/"
+        "dist-packages" % (tmp_path, version)]
+
+
+def test_debian_python_shows_dist_packages(run_script,
+                                           debian_python: Path) -> None:
+    done = run_script("construct", python=debian_python)
     global_line = section(done.lines, "Package locations:")[1]
     assert "/usr/lib/python3/dist-packages" in global_line
     assert "site-packages" not in global_line
@@ -99,7 +152,8 @@ def test_user_site_is_shown_when_enabled_and_hidden_when_disabled(
     user_site = ask(global_python,
                     "import site; print(site.getusersitepackages())")
     shown = run_script("construct", python=global_python)
-    assert "User site (pip install --user): " + user_site in shown.lines
+    assert "User site (pip install --user): " + user_site in \
+        section(shown.lines, "Package locations:")
     hidden = run_script("construct", python=global_python,
                         env={"PYTHONNOUSERSITE": "1"})
     assert not any(line.startswith("User site") for line in hidden.lines)
@@ -107,25 +161,22 @@ def test_user_site_is_shown_when_enabled_and_hidden_when_disabled(
 
 # --- Virtual environments -------------------------------------------------
 
-def welcome(venv: Path) -> list[str]:
-    return [line.format(python=venv_python(venv), name=venv.name,
-                        path=venv, site_packages=site_packages(venv))
-            for line in WELCOME]
-
-
 def test_bare_venv_run_by_path_without_activation(run_script,
                                                   bare_venv: Path) -> None:
     done = run_script("construct", python=venv_python(bare_venv))
-    assert done.returncode == 0
+    assert done.returncode == 0 and done.stderr == ""
     assert done.lines[:len(WELCOME)] == welcome(bare_venv)
     assert notes(done.lines) == []
-    details = section(done.lines, "Environment details:")
-    assert "Created by: venv (the standard library)" in details
-    assert "Global packages visible here: no" in details
-    locations = section(done.lines, "Package locations:")
-    assert locations[1].startswith("Global packages: " + sys.base_prefix)
-    assert locations[2] == "This interpreter installs into: %s" \
-        % site_packages(bare_venv)
+    base_dirs = ask(GLOBAL_PYTHON, "import site, os; print(', '.join(p for p"
+                    " in site.getsitepackages() if os.path.isdir(p)))")
+    # A venv does not use the user site.
+    assert section(done.lines, "Package locations:") == [
+        "Package locations:", "Global packages: " + base_dirs,
+        "This interpreter installs into: %s" % site_packages(bare_venv)]
+    assert section(done.lines, "Environment details:") == [
+        "Environment details:", "Created by: venv (the standard library)",
+        "Made from the interpreter in: %s" % GLOBAL_PYTHON.parent,
+        "Global packages visible here: no"]
 
 
 def test_activated_venv_gives_the_same_verdict(run_script,
@@ -137,16 +188,17 @@ def test_activated_venv_gives_the_same_verdict(run_script,
     assert notes(done.lines) == []
 
 
-def test_stale_virtual_env_on_a_global_interpreter(
+def test_stale_virtual_env_says_deleted_moved_or_renamed(
         run_script, tmp_path: Path, global_python: Path) -> None:
     gone = tmp_path / "deleted_env"
     done = run_script("construct", python=global_python,
                       env={"VIRTUAL_ENV": str(gone)})
     assert done.lines[0] == "MATRIX STATUS: You're still plugged in"
-    [note] = notes(done.lines)
-    assert "activated %s, but this program runs %s" % (gone, global_python) \
-        in note
-    assert "no longer exists" in note
+    assert notes(done.lines) == [
+        "NOTE: Your shell activated %s, but this program runs %s, not its "
+        "interpreter. That folder is gone: deleted, moved or renamed. Create"
+        " the environment again and activate the new one."
+        % (gone, global_python)]
 
 
 def test_existing_venv_activated_but_global_interpreter_run(
@@ -154,8 +206,10 @@ def test_existing_venv_activated_but_global_interpreter_run(
     done = run_script("construct", python=global_python,
                       env={"VIRTUAL_ENV": str(bare_venv)})
     assert done.lines[0] == "MATRIX STATUS: You're still plugged in"
-    [note] = notes(done.lines)
-    assert "Run %s/bin/python" % bare_venv in note
+    assert notes(done.lines) == [
+        "NOTE: Your shell activated %s, but this program runs %s, not its "
+        "interpreter. Run that environment's own python, or deactivate and "
+        "activate the one you mean." % (bare_venv, global_python)]
 
 
 def test_venv_a_run_while_venv_b_is_activated(run_script, bare_venv: Path,
@@ -164,18 +218,45 @@ def test_venv_a_run_while_venv_b_is_activated(run_script, bare_venv: Path,
                       env={"VIRTUAL_ENV": str(system_site_venv)})
     assert done.lines[:len(WELCOME)] == welcome(bare_venv)
     [note] = notes(done.lines)
-    assert "activated %s" % system_site_venv in note
+    assert note.startswith("NOTE: Your shell activated %s, but this program "
+                           "runs %s" % (system_site_venv,
+                                        venv_python(bare_venv)))
+
+
+def test_activated_through_a_symlink_is_the_same_venv(
+        run_script, bare_venv: Path, tmp_path: Path) -> None:
+    link = tmp_path / "link_env"
+    link.symlink_to(bare_venv)
+    done = run_script("construct", python=venv_python(bare_venv),
+                      env={"VIRTUAL_ENV": str(link)})
+    assert notes(done.lines) == []
 
 
 def test_system_site_packages_leak_is_reported(run_script,
                                                system_site_venv: Path) -> None:
     done = run_script("construct", python=venv_python(system_site_venv))
     assert done.lines[:len(WELCOME)] == welcome(system_site_venv)
-    [note] = notes(done.lines)
-    assert "include-system-site-packages = true" in note
-    assert "leak" in note
-    assert "Global packages visible here: yes (they are on sys.path)" \
-        in done.lines
+    assert notes(done.lines) == [
+        "NOTE: include-system-site-packages = true in %s/pyvenv.cfg: global"
+        " packages leak in. Recreate the environment without "
+        "--system-site-packages." % system_site_venv]
+    assert section(done.lines, "Environment details:")[-1] == \
+        "Global packages visible here: yes (they are on sys.path)"
+
+
+@pytest.mark.parametrize("setting, leaks", [
+    ("Include-System-Site-Packages = TRUE", True),
+    ("include-system-site-packages=true", True),
+    ("include-system-site-packages = false", False),
+])
+def test_system_site_setting_is_read_as_site_reads_it(
+        run_script, fresh_venv, setting: str, leaks: bool) -> None:
+    venv = fresh_venv()
+    edit_cfg(venv, "include-system-site-packages = false", setting)
+    done = run_script("construct", python=venv_python(venv))
+    assert (notes(done.lines) != []) is leaks
+    assert ("Global packages visible here: yes (they are on sys.path)"
+            in done.lines) is leaks
 
 
 def test_poetry_venv_was_created_by_virtualenv(run_script,
@@ -186,17 +267,115 @@ def test_poetry_venv_was_created_by_virtualenv(run_script,
     assert done.lines[:len(WELCOME)] == welcome(project_venv)
     details = section(done.lines, "Environment details:")
     assert details[1].startswith("Created by: virtualenv ")
+    assert notes(done.lines) == []
+
+
+@pytest.mark.parametrize("signature, made_by", [
+    ("", "venv (the standard library)"),
+    ("virtualenv = 20.25.0\nversion_info = {v}.final.0\n",
+     "virtualenv 20.25.0"),
+    ("uv = 0.5.1\nversion_info = {v}\n", "uv 0.5.1"),
+], ids=["venv", "virtualenv", "uv"])
+def test_the_tool_that_made_the_venv(run_script, fresh_venv, signature: str,
+                                     made_by: str) -> None:
+    """virtualenv and uv sign pyvenv.cfg and record the version under
+    version_info (virtualenv with a release level): as they write it."""
+    venv = fresh_venv()
+    version = "%d.%d.%d" % sys.version_info[:3]
+    if signature:
+        edit_cfg(venv, "version = %s\n" % version,
+                 signature.format(v=version))
+    done = run_script("construct", python=venv_python(venv))
+    assert done.lines[:len(WELCOME)] == welcome(venv)
+    details = section(done.lines, "Environment details:")
+    assert details[1:2] == ["Created by: " + made_by]
+    assert notes(done.lines) == []
+
+
+def test_broken_venv_whose_interpreter_is_gone(run_script, fresh_venv,
+                                               tmp_path: Path) -> None:
+    venv = fresh_venv()
+    gone = tmp_path / "uninstalled" / "bin"
+    edit_cfg(venv, "home = %s" % GLOBAL_PYTHON.parent, "home = %s" % gone)
+    done = run_script("construct", python=venv_python(venv))
+    assert done.lines[:len(WELCOME)] == welcome(venv)
+    assert notes(done.lines) == [
+        "NOTE: Broken: the interpreter this environment was made from (%s) "
+        "is gone. Delete and recreate it." % gone]
+
+
+def test_pyvenv_cfg_without_home(run_script, fresh_venv) -> None:
+    """CPython then finds the standard library from the executable itself;
+    site.py still makes the folder a venv."""
+    venv = fresh_venv()
+    edit_cfg(venv, "home = %s\n" % GLOBAL_PYTHON.parent, "")
+    base = ask(venv_python(venv), "import sys; print(sys.base_prefix)")
+    done = run_script("construct", python=venv_python(venv))
+    assert done.lines[:len(WELCOME)] == welcome(venv)
+    assert section(done.lines, "Environment details:")[1] == \
+        "Created by: unknown"
+    assert notes(done.lines) == [
+        "NOTE: %s/pyvenv.cfg has no 'home' line naming the interpreter this"
+        " environment was made from: Python guessed %s from the executable."
+        " Recreate it." % (venv, base)]
 
 
 def test_version_mismatch_in_pyvenv_cfg_is_reported(run_script,
                                                     fresh_venv) -> None:
     venv = fresh_venv("upgraded_env")
-    cfg = venv / "pyvenv.cfg"
-    cfg.write_text(cfg.read_text().replace("version = ", "version = 0."))
+    edit_cfg(venv, "version = ", "version = 0.")
     done = run_script("construct", python=venv_python(venv))
-    [note] = notes(done.lines)
-    assert "made with Python 0.3" in note and "runs Python %d.%d.%d" \
-        % sys.version_info[:3] in note
+    assert notes(done.lines) == [
+        "NOTE: Made with Python 0.%d.%d, this environment runs Python "
+        "%d.%d.%d: its packages may not work. Recreate it with the Python "
+        "you use." % (*sys.version_info[:2], *sys.version_info[:3])]
+
+
+@pytest.mark.parametrize("python", supported_pythons())
+def test_moved_venv_is_reported(run_script, python: Path,
+                                tmp_path: Path) -> None:
+    """Each release writes its activate script its own way (3.12 and 3.13
+    add a cygpath line, Debian's quotes nothing)."""
+    if not python.exists():
+        pytest.skip("%s is not installed" % python)
+    old = make_venv(tmp_path, "matrix_env", python=python)
+    new = tmp_path / "renamed_env"
+    old.rename(new)
+    done = run_script("construct", python=venv_python(new))
+    assert done.returncode == 0
+    assert done.lines[:5] == welcome(new)[:5]
+    assert notes(done.lines) == [
+        "NOTE: This environment was created at %s, then moved, renamed or "
+        "copied: its activate script and its scripts still point there. "
+        "Recreate it here." % old]
+    # The shell that activated it before the move still names the old
+    # place, and activating it again would too.
+    stale = run_script("construct", python=venv_python(new),
+                       env={"VIRTUAL_ENV": str(old)})
+    assert any("That folder is gone: deleted, moved or renamed. Create the "
+               "environment again and activate the new one." in note
+               for note in notes(stale.lines))
+
+
+def test_venv_reached_through_a_symlink_was_not_moved(
+        run_script, bare_venv: Path, tmp_path: Path) -> None:
+    link = tmp_path / "link_env"
+    link.symlink_to(bare_venv)
+    done = run_script("construct", python=venv_python(link))
+    assert done.lines[:5] == welcome(link)[:5]
+    assert notes(done.lines) == []
+
+
+def test_undecodable_bytes_in_the_activate_script(run_script,
+                                                  fresh_venv) -> None:
+    """Edited in a Latin-1 editor, say. (A pyvenv.cfg that is not UTF-8
+    stops Python itself before any script runs.)"""
+    venv = fresh_venv()
+    with open(venv / "bin" / "activate", "ab") as script:
+        script.write(b"# caf\xe9\n")
+    done = run_script("construct", python=venv_python(venv))
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.lines[:len(WELCOME)] == welcome(venv)
 
 
 def test_working_directory_changes_nothing(run_script, tmp_path: Path,
@@ -207,152 +386,332 @@ def test_working_directory_changes_nothing(run_script, tmp_path: Path,
     assert here == there
 
 
-def test_bad_arguments_exit_2_with_usage(run_script) -> None:
-    done = run_script("construct", args=("--verbose",))
-    assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.startswith("usage: construct.py")
+# --- Output, exit codes, hostile strings ----------------------------------
+
+def test_help_and_bad_arguments(run_script) -> None:
     helped = run_script("construct", args=("--help",))
-    assert helped.returncode == 0 and helped.lines[0].startswith("usage:")
+    assert helped.returncode == 0 and helped.stderr == ""
+    assert helped.lines[0] == "usage: construct.py [-h]"
+    bad = run_script("construct", args=("--verbose",))
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.splitlines() == [
+        "usage: construct.py [-h]", "construct.py: takes no arguments"]
+    extra = run_script("construct", args=("-h", "x"))
+    assert extra.returncode == 2 and extra.stdout == ""
+
+
+def test_closed_stdout_gives_one_line_and_exit_1() -> None:
+    done = subprocess.run(["sh", "-c", '"$0" "$1" >&-', sys.executable,
+                           str(SCRIPT)], capture_output=True, text=True,
+                          env=clean_env(), timeout=60)
+    assert (done.returncode, done.stderr) == (
+        1, "construct.py: standard output is closed\n")
+
+
+@pytest.mark.parametrize("target, mode, reason", [
+    ("/dev/full", "w", "No space left on device"),
+    (os.devnull, "r", "Bad file descriptor"),     # 1</dev/null
+])
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_unwritable_output_gives_one_line_and_exit_1(
+        target: str, mode: str, reason: str, unbuffered: str) -> None:
+    if not os.path.exists(target):
+        pytest.skip("no %s here" % target)
+    env = {"PYTHONUNBUFFERED": unbuffered} if unbuffered else None
+    with open(target, mode) as stdout:
+        done = run_raw(sys.executable, env=env, stdout=stdout)
+    assert done.returncode == 1
+    assert done.stderr == b"construct.py: cannot write the output: %s\n" \
+        % reason.encode()
+
+
+@pytest.mark.parametrize("args", [(), ("--help",)])
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_reader_that_left_early_is_no_error(args: tuple[str, ...],
+                                            unbuffered: str) -> None:
+    """script | head, once head has exited: stdout has no reader."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = run_raw(sys.executable, args=args, stdout=write_end,
+                       env={"PYTHONUNBUFFERED": unbuffered})
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (0, b"")
+
+
+def test_failing_stderr_is_ignored() -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "w") as full:
+        both = run_raw(sys.executable, stdout=full, stderr=full)
+        usage = run_raw(sys.executable, args=("-x",), stderr=full)
+    assert both.returncode == 1
+    assert (usage.returncode, usage.stdout) == (2, b"")
+    closed = subprocess.run(["sh", "-c", '"$0" "$1" -x 2>&-',
+                             sys.executable, str(SCRIPT)],
+                            capture_output=True, env=clean_env(), timeout=60)
+    assert (closed.returncode, closed.stdout) == (2, b"")
+
+
+def test_ctrl_c_gives_one_line_and_exit_130() -> None:
+    """A real SIGINT while the script waits to write: its stdout is a pipe
+    that nobody has read yet."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    try:
+        while True:
+            os.write(write_end, b"." * 4096)
+    except BlockingIOError:
+        os.set_blocking(write_end, True)
+    process = subprocess.Popen([sys.executable, str(SCRIPT)], cwd=ROOT,
+                               stdout=write_end, stderr=subprocess.PIPE,
+                               env=clean_env())
+    os.close(write_end)
+    # Linux names what a process waits for ("0" while it runs); where it
+    # does not, a second is plenty.
+    wchan = Path("/proc/%d/wchan" % process.pid)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if "pipe" in wchan.read_text():
+                break
+        except OSError:
+            time.sleep(1)
+            break
+        time.sleep(0.005)
+    process.send_signal(signal.SIGINT)
+    os.set_blocking(read_end, False)
+    while process.poll() is None:
+        try:
+            os.read(read_end, 1 << 16)
+        except BlockingIOError:
+            time.sleep(0.005)
+    os.close(read_end)
+    assert process.stderr is not None
+    assert (process.returncode, process.stderr.read()) == (
+        130, b"construct.py: interrupted\n")
+
+
+HOSTILE = "/tmp/x\x1b[2J\x1b]0;pwned\x07\nNOTE: fake\u202e\udcff"
+
+
+def test_control_characters_in_virtual_env_are_escaped(
+        global_python: Path) -> None:
+    done = run_raw(global_python, env={"VIRTUAL_ENV": HOSTILE})
+    assert done.returncode == 0 and done.stderr == b""
+    assert b"\x1b" not in done.stdout and b"\x07" not in done.stdout
+    lines = done.stdout.decode("utf-8").splitlines()
+    [note] = notes(lines)
+    assert note.startswith("NOTE: Your shell activated /tmp/x\\x1b[2J"
+                           "\\x1b]0;pwned\\x07\\nNOTE: fake\\u202e\\udcff, "
+                           "but this program runs ")
+
+
+def test_control_characters_in_the_venv_path_are_escaped(
+        tmp_path: Path) -> None:
+    venv = make_venv(tmp_path, "matrix\x1b[31m\nenv")
+    done = run_raw(venv_python(venv))
+    assert done.returncode == 0 and done.stderr == b""
+    assert b"\x1b" not in done.stdout
+    lines = done.stdout.decode("utf-8").splitlines()
+    assert lines[3:5] == [
+        "Virtual Environment: matrix\\x1b[31m\\nenv",
+        "Environment Path: %s/matrix\\x1b[31m\\nenv" % tmp_path]
+
+
+def test_non_ascii_path_with_an_ascii_terminal(tmp_path: Path) -> None:
+    venv = make_venv(tmp_path, "caf\u00e9_env")
+    done = run_raw(venv_python(venv), env={"PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 0 and done.stderr == b""
+    assert b"Virtual Environment: caf\\xe9_env\n" in done.stdout
 
 
 # --- Unit tests: what cannot exist on this machine ------------------------
-
-@pytest.mark.parametrize("prefix, base, real, conda, kind", [
-    ("/opt/venv", "/usr", "", False, "venv"),
-    ("/usr", "/usr", "", False, "global"),
-    ("/home/neo/env", "/home/neo/env", "/usr", False, "legacy-virtualenv"),
-    ("/opt/conda/envs/matrix", "/opt/conda/envs/matrix", "", True,
-     "conda-env"),
-    ("/opt/conda", "/opt/conda", "", True, "conda-base"),
-    ("C:\\Users\\neo\\miniconda3\\envs\\zion",
-     "C:\\Users\\neo\\miniconda3\\envs\\zion", "", True, "conda-env"),
-    ("C:\\Users\\neo\\miniconda3", "C:\\Users\\neo\\miniconda3", "", True,
-     "conda-base"),
-])
-def test_isolation_kind(prefix: str, base: str, real: str, conda: bool,
-                        kind: str) -> None:
-    assert construct.isolation_kind(prefix, base, real, conda) == kind
-
 
 def facts(**changes: str) -> dict[str, str]:
     """What gather_facts() would read on a machine we do not have."""
     base = {
         "executable": "/usr/bin/python3", "version": "3.11.2",
         "prefix": "/usr", "base_prefix": "/usr", "real_prefix": "",
-        "virtual_env": "", "conda_meta": "", "conda_name": "",
-        "install_dir": "/usr/lib/site-packages",
-        "global_dirs": "/usr/lib/site-packages", "user_site": "",
-        "global_on_path": ""}
+        "virtual_env": "", "conda": "", "install_dir":
+        "/usr/lib/python3.11/site-packages",
+        "global_dirs": "/usr/lib/python3.11/site-packages",
+        "global_visible": "no", "user_site": "", "created_at": "",
+        "cfg": ""}
     base.update(changes)
     return base
 
 
-def report(gathered: dict[str, str],
-           cfg: "dict[str, str] | None" = None) -> list[str]:
+def report(gathered: dict[str, str]) -> list[str]:
     """The lines main() prints for these facts."""
-    return "\n\n".join(construct.build_report(gathered, cfg)).splitlines()
+    return construct.build_report(gathered).splitlines()
 
 
-def test_named_conda_env_is_isolated_and_named() -> None:
-    lines = report(facts(
-        prefix="/opt/conda/envs/zion", base_prefix="/opt/conda/envs/zion",
-        conda_meta="/opt/conda/envs/zion/conda-meta", conda_name="zion"))
-    assert lines[0] == "MATRIX STATUS: Welcome to the construct"
-    assert "Virtual Environment: zion" in lines
-    assert "Created by: conda (a named environment)" in lines
+def conda_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                 prefix: Path) -> Path:
+    """sys as a conda Python in prefix sees it (conda-meta marks it)."""
+    (prefix / "conda-meta").mkdir(parents=True)
+    (prefix / "bin").mkdir()
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    monkeypatch.setattr(sys, "prefix", str(prefix))
+    monkeypatch.setattr(sys, "base_prefix", str(prefix))
+    monkeypatch.setattr(sys, "executable", str(prefix / "bin" / "python"))
+    return tmp_path / "miniconda3" / "lib" / \
+        ("python%d.%d" % sys.version_info[:2]) / "site-packages"
 
 
-def test_conda_base_is_global_with_advice() -> None:
-    lines = report(facts(
-        prefix="/opt/conda", base_prefix="/opt/conda",
-        conda_meta="/opt/conda/conda-meta", conda_name="base"))
+def test_named_conda_env_is_isolated_and_sees_base_packages(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Named after its folder, not after a CONDA_DEFAULT_ENV that a shell
+    may have left behind; its global packages are base's."""
+    prefix = tmp_path / "miniconda3" / "envs" / "zion"
+    base_packages = conda_layout(tmp_path, monkeypatch, prefix)
+    base_packages.mkdir(parents=True)
+    monkeypatch.setenv("CONDA_DEFAULT_ENV", "base")
+    lines = report(construct.gather_facts())
+    assert lines[:5] == ["MATRIX STATUS: Welcome to the construct", "",
+                         "Current Python: %s/bin/python" % prefix,
+                         "Virtual Environment: zion",
+                         "Environment Path: %s" % prefix]
+    assert "Global packages: %s" % base_packages in lines
+    assert section(lines, "Environment details:") == [
+        "Environment details:", "Created by: conda (a named environment)",
+        "Global packages visible here: no"]
+    assert notes(lines) == []
+
+
+def test_conda_base_is_global_with_advice(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    prefix = tmp_path / "miniconda3"
+    conda_layout(tmp_path, monkeypatch, prefix)
+    lines = report(construct.gather_facts())
     assert lines[0] == "MATRIX STATUS: You're still plugged in"
-    assert any("conda's base environment" in n for n in notes(lines))
+    assert "Environment details:" not in lines
+    assert notes(lines) == [
+        "NOTE: This is conda's base environment, shared by all of conda. "
+        "Make your own: conda create -n matrix_env python, then conda "
+        "activate matrix_env."]
 
 
 def test_legacy_virtualenv_is_isolated() -> None:
     lines = report(facts(
         prefix="/home/neo/env", base_prefix="/home/neo/env",
-        real_prefix="/usr",
+        real_prefix="/usr", executable="/home/neo/env/bin/python",
         install_dir="/home/neo/env/lib/python3.11/site-packages"))
-    assert lines[:5] == ["MATRIX STATUS: Welcome to the construct", "",
-                         "Current Python: /usr/bin/python3",
-                         "Virtual Environment: env",
-                         "Environment Path: /home/neo/env"]
-    assert any("sys.real_prefix" in line for line in lines)
+    assert lines[:len(WELCOME)] == [line.format(
+        python="/home/neo/env/bin/python", name="env", path="/home/neo/env",
+        site_packages="/home/neo/env/lib/python3.11/site-packages")
+        for line in WELCOME]
+    assert section(lines, "Environment details:") == [
+        "Environment details:", "Created by: virtualenv older than 20 "
+        "(sys.real_prefix); better recreate it with python -m venv",
+        "Global packages visible here: no"]
+    assert notes(lines) == []
 
 
-def test_windows_layout() -> None:
-    found = ["C:\\Python311", "C:\\Python311\\Lib\\site-packages"]
-    assert construct.package_dirs(found) == [
-        "C:\\Python311\\Lib\\site-packages"]
+@pytest.mark.parametrize("system_site", [False, True])
+def test_legacy_site_without_getsitepackages_falls_back_on_sys_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        system_site: bool) -> None:
+    """virtualenv < 20 (on Python 3.10; 3.11 freezes site) replaces site.py
+    with one that lacks it and sets sys.real_prefix: sys.path shows where
+    this interpreter looks, and the global packages it sees."""
+    env, real = tmp_path / "env", tmp_path / "python3.10"
+    own = env / "lib" / "python3.10" / "site-packages"
+    shared = real / "lib" / "python3.10" / "site-packages"
+    own.mkdir(parents=True)
+    shared.mkdir(parents=True)
+    monkeypatch.delattr(site, "getsitepackages")
+    monkeypatch.setattr(sys, "real_prefix", str(real), raising=False)
+    monkeypatch.setattr(sys, "prefix", str(env))
+    monkeypatch.setattr(sys, "base_prefix", str(env))
+    monkeypatch.setattr(sys, "path", ["", str(real / "lib" / "python3.10"),
+                                      str(own)] + [str(shared)] * system_site)
+    gathered = construct.gather_facts()
+    assert gathered["install_dir"] == str(own)
+    assert gathered["global_dirs"] == (str(shared) if system_site
+                                       else "(unknown)")
+    assert gathered["global_visible"].startswith("yes" if system_site
+                                                 else "no")
+
+
+def test_an_interpreter_that_does_not_know_its_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "executable", "")
+    assert report(construct.gather_facts())[2] == "Current Python: (unknown)"
+
+
+def test_write_skips_a_closed_stdout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once stdout is closed (after a failed write), nothing more is
+    written and nothing is raised."""
+    closed = io.StringIO()
+    closed.close()
+    monkeypatch.setattr(sys, "stdout", closed)
+    assert construct.write("more") == 0
+
+
+def test_windows_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(construct, "path", ntpath)
     lines = report(facts(
         executable="C:\\matrix_env\\Scripts\\python.exe",
         prefix="C:\\matrix_env", base_prefix="C:\\Python311",
         install_dir="C:\\matrix_env\\Lib\\site-packages",
-        global_dirs=", ".join(construct.package_dirs(found))))
-    assert "Virtual Environment: matrix_env" in lines
-    assert lines[lines.index("Package installation path:") + 1] == \
-        "C:\\matrix_env\\Lib\\site-packages"
+        global_dirs="C:\\Python311\\Lib\\site-packages",
+        virtual_env="C:\\zion_env", created_at="C:\\matrix_env"))
+    assert lines[:len(WELCOME)] == [line.format(
+        python="C:\\matrix_env\\Scripts\\python.exe", name="matrix_env",
+        path="C:\\matrix_env",
+        site_packages="C:\\matrix_env\\Lib\\site-packages")
+        for line in WELCOME]
     assert "Global packages: C:\\Python311\\Lib\\site-packages" in lines
-
-
-def test_missing_getsitepackages_falls_back_on_sys_path(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(site, "getsitepackages")
-    monkeypatch.setattr(sys, "path", ["", "/x/lib/python3.11",
-                                      "/x/lib/python3.11/site-packages"])
-    gathered = construct.gather_facts()
-    assert gathered["install_dir"] == "/x/lib/python3.11/site-packages"
-    assert "This interpreter installs into: /x/lib/python3.11/site-packages" \
-        in report(gathered)
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("home = /usr/bin\nversion = 3.11.2\n",
-     {"home": "/usr/bin", "version": "3.11.2"}),
-    ("home=/usr/bin\n  Include-System-Site-Packages   =   TRUE  \n",
-     {"home": "/usr/bin", "include-system-site-packages": "TRUE"}),
-    ("# made by hand\nhome = /a = b\nno separator here\nprompt = 'x'\n",
-     {"home": "/a = b", "prompt": "'x'"}),
-    ("", {}),
-    ("uv = 0.5.1\nhome = /usr/bin\n", {"uv": "0.5.1", "home": "/usr/bin"}),
-])
-def test_parse_pyvenv_cfg(text: str, expected: dict[str, str]) -> None:
-    assert construct.parse_pyvenv_cfg(text) == expected
-
-
-@pytest.mark.parametrize("cfg, made_by", [
-    ({"home": "/usr/bin", "version": "3.11.2"},
-     "venv (the standard library)"),
-    ({"home": "/usr/bin", "virtualenv": "20.25.0"}, "virtualenv 20.25.0"),
-    ({"home": "/usr/bin", "uv": "0.5.1"}, "uv 0.5.1"),
-    ({}, None),
-    (None, None),
-])
-def test_creator(cfg: "dict[str, str] | None", made_by: "str | None") -> None:
-    assert construct.creator(cfg) == made_by
-
-
-def test_include_system_site_packages_is_read_case_insensitively() -> None:
-    cfg = construct.parse_pyvenv_cfg("include-system-site-packages = True")
-    lines = report(facts(prefix="/v"), cfg)
-    assert any("leak" in n for n in notes(lines))
-
-
-def test_broken_venv_home_is_reported(tmp_path: Path) -> None:
-    lines = report(facts(prefix="/v"), {"home": str(tmp_path / "gone"),
-                                        "version": "3.11.2"})
     [note] = notes(lines)
-    assert "broken" in note and str(tmp_path / "gone") in note
+    assert note.startswith("NOTE: Your shell activated C:\\zion_env, but ")
 
 
-def test_virtualenv_version_info_key_is_understood() -> None:
-    assert construct.cfg_version({"version_info": "3.11.7.final.0"}) == \
-        "3.11.7"
+@pytest.mark.parametrize("script, created_at", [
+    ('VIRTUAL_ENV="/old/env"\nexport VIRTUAL_ENV\n', "/old/env"),
+    ('if [ "$OSTYPE" = cygwin ]; then\n    export VIRTUAL_ENV=$(cygpath '
+     '"/old/env")\nelse\n    export VIRTUAL_ENV="/old/env"\nfi\n',
+     "/old/env"),
+    ("VIRTUAL_ENV=/old/env\n", "/old/env"),
+    ("VIRTUAL_ENV='/old/env'\nif [ cygwin ]; then\n    VIRTUAL_ENV=$(cygpath"
+     ' "$VIRTUAL_ENV")\nfi\n', "/old/env"),
+    ('    if [ ! -d /old/env ]; then\n        VIRTUAL_ENV="$CURRENT_ENV"\n'
+     "    else\n        VIRTUAL_ENV=/old/env\n    fi\n", "/old/env"),
+    ('VIRTUAL_ENV=$(dirname -- "$SCRIPT_DIR")\n', ""),
+    ("", ""),
+], ids=["venv-3.11", "venv-3.12", "debian", "virtualenv-20",
+        "virtualenv-21", "relocatable", "none"])
+def test_activate_scripts_name_where_a_venv_was_created(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str,
+        created_at: str) -> None:
+    """venv, Debian's venv, virtualenv and uv write it each their way."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "activate").write_text(script)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    assert construct.gather_facts()["created_at"] == created_at
 
 
-def test_no_pyvenv_cfg(tmp_path: Path) -> None:
-    assert construct.read_pyvenv_cfg(str(tmp_path)) is None
-    lines = report(facts(prefix=str(tmp_path)), None)
-    assert "Created by: unknown (no pyvenv.cfg in %s)" % tmp_path in lines
+def test_each_note_needs_its_condition() -> None:
+    """The bare facts of a venv give no note; each change gives its own."""
+    venv = facts(prefix="/v", executable="/v/bin/python", cfg="/v/pyvenv.cfg",
+                 **{"cfg:home": "/usr/bin", "cfg:version": "3.11.2"})
+    assert notes(report(venv)) == []
+    flips = {
+        "activated": {"virtual_env": "/elsewhere"},
+        "leak": {"cfg:include-system-site-packages": "true"},
+        "broken": {"cfg:home": "/nonexistent/bin"},
+        "no home": {"cfg:home": ""},
+        "mismatch": {"cfg:version": "3.12.0"},
+        "virtualenv's mismatch": {"cfg:version": "",
+                                  "cfg:version_info": "3.12.0.final.0"},
+        "moved": {"created_at": "/old/v"},
+    }
+    for name, change in flips.items():
+        assert len(notes(report(dict(venv, **change)))) == 1, name
+    assert notes(report(dict(venv, created_at="/v"))) == []
+    # A venv whose pyvenv.cfg is elsewhere (site.py also looks in bin/).
+    unsigned = report(facts(prefix="/v", executable="/v/bin/python"))
+    assert "Created by: unknown" in unsigned and notes(unsigned) == []

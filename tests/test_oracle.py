@@ -2,11 +2,14 @@
 import os
 import secrets
 import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, git, load_script, venv_python
+from conftest import (canary, clean_env, clean_global_python, git, leaks,
+                      load_script, ROOT, section, site_packages, venv_python)
 
 oracle = load_script("oracle")
 
@@ -28,6 +31,7 @@ SUBJECT = [
     "",
 ]
 CLOSING = "The Oracle sees all configurations."
+REFUSED = "The Oracle cannot see: fix the errors above."
 OK_SECRETS = "[OK] No hardcoded secrets detected"
 OK_ENV_FILE = "[OK] .env file properly configured"
 OK_OVERRIDES = "[OK] Production overrides available"
@@ -59,20 +63,13 @@ def write_env(project: Path, text: "str | bytes | None" = None,
 
 def run_oracle(run_script, project: Path, env: "dict | None" = None,
                args: tuple[str, ...] = (), cwd: "Path | None" = None,
-               python: "Path | None" = None):
+               python: "Path | None" = None, timeout: float = 120):
     return run_script(project / "ex02" / "oracle.py", env=env, args=args,
-                      cwd=cwd or project, python=python)
+                      cwd=cwd or project, python=python, timeout=timeout)
 
 
 def security(lines: list[str]) -> list[str]:
-    start = lines.index("Environment security check:") + 1
-    return lines[start:lines.index("", start)]
-
-
-def section(lines: list[str], title: str) -> list[str]:
-    start = lines.index(title)
-    return lines[start:lines.index("", start)] if "" in lines[start:] \
-        else lines[start:]
+    return section(lines, "Environment security check:")[1:]
 
 
 PRODUCTION_ENV = {
@@ -97,10 +94,12 @@ def test_copied_example_gives_the_subject_block(run_script, project: Path,
     assert done.returncode == 0, done.output
     assert done.stderr == ""
     assert done.lines[:len(SUBJECT)] == SUBJECT
-    assert done.lines[-1] == CLOSING
-    assert done.lines[-2] == ""
+    assert done.lines[-2:] == ["", CLOSING]
     assert "Configuration file: %s" % (
         ".env" if where == "ex02" else "ex02/.env") in done.lines
+    # The example's key is a sample: development says so, and goes on.
+    assert "WARNING: API_KEY is the .env.example sample: production " \
+        "refuses it; set a real key" in done.lines
 
 
 def test_no_env_file_and_no_variables(run_script, project: Path) -> None:
@@ -134,6 +133,19 @@ def test_environment_wins_over_the_file(run_script, project: Path) -> None:
     assert "secret123" not in done.output
 
 
+def test_an_empty_environment_variable_counts_as_unset(
+        run_script, project: Path) -> None:
+    write_env(project, "LOG_LEVEL=ERROR\nAPI_KEY=%s\n"
+              % PRODUCTION_ENV["API_KEY"])
+    done = run_oracle(run_script, project, args=("--show",),
+                      env={"LOG_LEVEL": "", "API_KEY": ""})
+    assert "Log Level: ERROR" in done.lines
+    assert "API Access: Authenticated" in done.lines
+    table = section(done.lines, "Configuration values (secrets masked):")
+    assert table[3].split()[-1] == ".env:2"
+    assert table[4].split() == ["LOG_LEVEL", "ERROR", ".env:1"]
+
+
 def test_overrides_line_names_the_variables_set_now(run_script,
                                                     project: Path) -> None:
     write_env(project)
@@ -143,21 +155,28 @@ def test_overrides_line_names_the_variables_set_now(run_script,
     assert "Log Level: INFO" in done.lines
 
 
-def test_env_file_option_and_stray_parent_env(run_script, project: Path,
-                                              tmp_path: Path) -> None:
+def test_a_stray_env_file_in_a_parent_directory_is_never_read(
+        run_script, project: Path, tmp_path: Path) -> None:
+    # tmp_path holds project/: its .env is in a parent of every directory
+    # the run sees, as python-dotenv's find_dotenv() would find it.
     (tmp_path / ".env").write_text("MATRIX_MODE=production\n")
-    (project / ".env").unlink(missing_ok=True)
     inside = project / "ex02" / "deep"
     inside.mkdir()
-    done = run_oracle(run_script, project, cwd=inside)
-    assert "Mode: development" in done.lines
-    assert "Configuration file: none found (environment and defaults " \
-        "only)" in done.lines
+    for cwd in (inside, project):
+        done = run_oracle(run_script, project, cwd=cwd)
+        assert "Mode: development" in done.lines
+        assert "Configuration file: none found (environment and defaults " \
+            "only)" in done.lines
+
+
+def test_env_file_option(run_script, project: Path, tmp_path: Path) -> None:
+    write_env(project)
     chosen = tmp_path / "chosen.env"
     chosen.write_text("MATRIX_MODE=development\nLOG_LEVEL=error\n")
-    done = run_oracle(run_script, project, args=("--env-file", str(chosen)))
-    assert "Log Level: ERROR" in done.lines
-    assert "Configuration file: %s" % chosen in done.lines
+    for args in (("--env-file", str(chosen)), ("--env-file=%s" % chosen,)):
+        done = run_oracle(run_script, project, args=args)
+        assert "Log Level: ERROR" in done.lines
+        assert "Configuration file: %s" % chosen in done.lines
 
 
 def test_env_file_in_working_directory_wins_over_the_scripts(
@@ -169,7 +188,164 @@ def test_env_file_in_working_directory_wins_over_the_scripts(
     assert "Configuration file: .env" in done.lines
 
 
-# --- Production policy ----------------------------------------------------
+# --- The policy of each mode, as a table -------------------------------------
+
+def judged(project: Path, environ: dict[str, str],
+           file_text: "str | None" = None) -> tuple[list[str], bool]:
+    """The report's lines and whether it is usable, decided in-process
+    from real files (no git: a temporary directory is no repository)."""
+    if file_text is not None:
+        write_env(project, file_text, mode=0o644)
+    here = str(project / "ex02")
+    facts = oracle.gather(oracle.parse_args([])[0], environ, here)
+    blocks, usable = oracle.build_report(facts, False)
+    return [line for block in blocks for line in block], usable
+
+
+# (what changes from a clean production setup, the status line it gives,
+#  then the line development prints and the one production prints; None:
+#  the mode says nothing.)
+POLICY_CASES = [
+    ({"API_KEY": None}, "API Access: Not configured",
+     "WARNING: API_KEY is not set: export it (or add it to .env)",
+     "ERROR: API_KEY is not set: export it (or add it to .env)"),
+    ({"DATABASE_URL": None}, "Database: Not configured",
+     "WARNING: DATABASE_URL is not set: add it to .env or the environment",
+     "ERROR: DATABASE_URL is not set: add it to .env or the environment"),
+    ({"ZION_ENDPOINT": None}, "Zion Network: Offline (not configured)",
+     "WARNING: ZION_ENDPOINT is not set: add it to .env or the environment",
+     "ERROR: ZION_ENDPOINT is not set: add it to .env or the environment"),
+    ({"API_KEY": "example-key-replace-me"}, None,
+     "WARNING: API_KEY is the .env.example sample: production refuses it; "
+     "set a real key",
+     "ERROR: API_KEY is the .env.example sample: production refuses it; "
+     "set a real key"),
+    ({"API_KEY": "k" * 15}, None,
+     "WARNING: API_KEY is shorter than 16 characters: too short for a real "
+     "key",
+     "ERROR: API_KEY is shorter than 16 characters: too short for a real "
+     "key"),
+    ({"API_KEY": "abcd efgh ijkl mnop"},
+     "API Access: Invalid key (white space or control characters)",
+     "WARNING: API_KEY contains white space or control characters: check "
+     "how it was quoted",
+     "ERROR: API_KEY contains white space or control characters: check how "
+     "it was quoted"),
+    ({"ZION_ENDPOINT": "http://zion.example/api"}, None, None,
+     "ERROR: ZION_ENDPOINT uses plain http: production requires https"),
+    ({"LOG_LEVEL": None}, "Log Level: INFO (default)", None,
+     "ERROR: production requires LOG_LEVEL to be set"),
+    ({"LOG_LEVEL": "debug"}, "Log Level: DEBUG", None,
+     "WARNING: LOG_LEVEL is DEBUG in production: use INFO or WARNING (debug "
+     "logs can leak data)"),
+    ({"LOG_LEVEL": "verbose"}, "Log Level: Invalid (using INFO)",
+     "WARNING: LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, "
+     "CRITICAL",
+     "ERROR: LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, "
+     "CRITICAL"),
+    ({"DATABASE_URL": "postgresql://neo:Kx82jdHq0pZm@127.0.0.1/zion"},
+     "Database: Connected to local instance", None,
+     "WARNING: DATABASE_URL is a local database in production mode"),
+    ({"DATABASE_URL": "sqlite:///var/zion.db"},
+     "Database: Connected to local instance", None,
+     "WARNING: DATABASE_URL is a local database in production mode"),
+    ({"DATABASE_URL": "postgresql:///zion?host=/run/postgresql"},
+     "Database: Connected to local instance", None,
+     "WARNING: DATABASE_URL is a local database in production mode"),
+]
+INVALID_URLS = [
+    ("DATABASE_URL", "not a url", "it is not a URL (scheme://host/path)"),
+    ("DATABASE_URL", "ftp://files.example/zion",
+     "its scheme must be one of postgresql"),
+    ("DATABASE_URL", "http://", "its scheme must be one of postgresql"),
+    ("DATABASE_URL", "postgresql://db.example:99999/zion",
+     "its port is not a number from 1 to 65535"),
+    ("DATABASE_URL", "postgresql://db.example:0/zion",
+     "its port is not a number from 1 to 65535"),
+    ("DATABASE_URL", "postgresql://db.example:-1/zion",
+     "its port is not a number from 1 to 65535"),
+    ("DATABASE_URL", "postgresql://db.example:abc/zion",
+     "its port is not a number from 1 to 65535"),
+    ("DATABASE_URL", "postgresql://neo:Kx82jdHq0pZm/zion",
+     "its port is not a number from 1 to 65535"),
+    ("DATABASE_URL", "postgresql://db!example/zion",
+     "its host is not a valid host name"),
+    ("ZION_ENDPOINT", "https://", "it has no host"),
+    ("ZION_ENDPOINT", "http://:8080/x", "it has no host"),
+    ("ZION_ENDPOINT", "ftp://zion.example/x", "its scheme must be one of "
+     "http, https"),
+    ("ZION_ENDPOINT", "https://zion.example:65536/x",
+     "its port is not a number from 1 to 65535"),
+    ("ZION_ENDPOINT", "zion.example/api", "it is not a URL"),
+]
+for key, value, reason in INVALID_URLS:
+    name = "Database" if key == "DATABASE_URL" else "Zion Network"
+    start = "DATABASE_URL is not a database URL (scheme://user:password@" \
+        "host:port/name): " if key == "DATABASE_URL" else \
+        "ZION_ENDPOINT must be an http(s) URL with a host: "
+    POLICY_CASES.append(({key: value}, name + ": Invalid URL",
+                         "WARNING: " + start + reason,
+                         "ERROR: " + start + reason))
+
+
+@pytest.mark.parametrize("change, status, development, production",
+                         POLICY_CASES)
+def test_each_mode_judges_each_finding(
+        project: Path, change: dict, status: "str | None",
+        development: "str | None", production: "str | None") -> None:
+    base = {k: v for k, v in {**PRODUCTION_ENV, **change}.items() if v}
+    for mode, expected in (("development", development),
+                           ("production", production)):
+        lines, usable = judged(project, {**base, "MATRIX_MODE": mode}, "")
+        if status:
+            assert status in lines, (mode, lines)
+        shown = [line for line in lines
+                 if line.startswith(("WARNING: ", "ERROR: "))]
+        if expected is None:
+            assert shown == [], (mode, shown)
+        else:
+            assert any(line.startswith(expected) for line in shown), (
+                mode, shown)
+            assert len(shown) == 1, shown
+        assert usable is not (expected or "").startswith("ERROR"), mode
+        assert (lines[-1] == REFUSED) is not usable
+
+
+def test_production_statuses_say_what_is_refused(project: Path) -> None:
+    for change, status in (
+            ({"API_KEY": "example-key-replace-me"},
+             "API Access: Refused (the example key)"),
+            ({"API_KEY": "k" * 15}, "API Access: Refused (too short)"),
+            ({"ZION_ENDPOINT": "http://zion.example/api"},
+             "Zion Network: Refused (plain http)")):
+        lines, _ = judged(project, {**PRODUCTION_ENV, **change}, "")
+        assert status in lines
+        dev, _ = judged(project, {**PRODUCTION_ENV, **change,
+                                  "MATRIX_MODE": "development"}, "")
+        assert status not in dev
+
+
+def test_a_sixteen_character_key_and_a_remote_database_pass(
+        project: Path) -> None:
+    lines, usable = judged(project, {**PRODUCTION_ENV, "API_KEY": "k" * 16},
+                           "")
+    assert usable and "API Access: Authenticated" in lines
+    assert "Database: Connected to remote instance (db.zion.example)" \
+        in lines
+    assert lines[-1] == CLOSING
+
+
+def test_policy_table_covers_every_kind_the_judges_give() -> None:
+    assert set(oracle.POLICY) >= {"not set", "invalid", "example key",
+                                  "short key", "plain http",
+                                  "level by default", "debug level",
+                                  "local database", "readable file",
+                                  "secret in file", "invalid mode"}
+    for development, production in oracle.POLICY.values():
+        # Production never forgives what development refuses.
+        order = (None, "warn", "error")
+        assert order.index(production) >= order.index(development)
+
 
 def test_production_complete_is_clean(run_script, project: Path) -> None:
     write_env(project, PRODUCTION_FILE)
@@ -186,67 +362,14 @@ def test_production_complete_is_clean(run_script, project: Path) -> None:
     assert done.lines[-1] == CLOSING
 
 
-@pytest.mark.parametrize("change, status, error", [
-    ({"DATABASE_URL": None}, "Database: Not configured",
-     "ERROR: DATABASE_URL is not set"),
-    ({"API_KEY": "example-key-replace-me"},
-     "API Access: Refused (the example key)",
-     "ERROR: API_KEY is still the .env.example sample"),
-    ({"ZION_ENDPOINT": "http://zion.example/api"},
-     "Zion Network: Refused (plain http)",
-     "ERROR: ZION_ENDPOINT uses plain http"),
-    ({"LOG_LEVEL": "verbose"}, "Log Level: Invalid (using INFO)",
-     "ERROR: LOG_LEVEL must be one of"),
-    ({"DATABASE_URL": "not a url"}, "Database: Invalid URL",
-     "ERROR: DATABASE_URL is not a URL"),
-    ({"ZION_ENDPOINT": "https://"}, "Zion Network: Invalid URL",
-     "ERROR: ZION_ENDPOINT must be an http(s) URL"),
-])
-def test_production_refuses(run_script, project: Path, change: dict,
-                            status: str, error: str) -> None:
+def test_production_refusal_exits_1(run_script, project: Path) -> None:
     write_env(project, "MATRIX_MODE=production\n")
-    env = {k: v for k, v in {**PRODUCTION_ENV, **change}.items() if v}
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "API_KEY"}
     done = run_oracle(run_script, project, env=env)
     assert done.returncode == 1
-    assert status in done.lines
-    assert any(line.startswith(error) for line in done.lines)
-    assert done.lines[-1] == "The Oracle cannot see: fix the errors above."
-    assert CLOSING not in done.lines
-
-
-def test_development_forgives_what_production_refuses(
-        run_script, project: Path) -> None:
-    write_env(project, "")
-    env = {**PRODUCTION_ENV, "MATRIX_MODE": "development",
-           "ZION_ENDPOINT": "http://zion.example/api", "LOG_LEVEL": "loud"}
-    done = run_oracle(run_script, project, env=env)
-    assert done.returncode == 0
-    assert "Zion Network: Online" in done.lines
-    assert "WARNING: LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, " \
-        "CRITICAL" in done.lines
-
-
-def test_production_requires_log_level_to_be_set(run_script,
-                                                 project: Path) -> None:
-    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "LOG_LEVEL"}
-    done = run_oracle(run_script, project, env=env)
-    assert done.returncode == 1
-    assert "ERROR: production requires LOG_LEVEL to be set" in done.lines
-
-
-@pytest.mark.parametrize("change, warning", [
-    ({"LOG_LEVEL": "DEBUG"}, "WARNING: LOG_LEVEL is DEBUG in production"),
-    ({"DATABASE_URL": "postgresql://neo:Kx82jdHq0pZm@127.0.0.1/zion"},
-     "WARNING: a local database in production mode"),
-    ({"DATABASE_URL": "sqlite:///var/zion.db"},
-     "WARNING: a local database in production mode"),
-])
-def test_production_warns(run_script, project: Path, change: dict,
-                          warning: str) -> None:
-    write_env(project, PRODUCTION_FILE)
-    done = run_oracle(run_script, project, env={**PRODUCTION_ENV, **change})
-    assert done.returncode == 0
-    assert warning in " ".join(done.lines)
+    assert "ERROR: API_KEY is not set: export it (or add it to .env)" \
+        in done.lines
+    assert done.lines[-1] == REFUSED and CLOSING not in done.lines
 
 
 def test_world_readable_env_file_in_production(run_script,
@@ -256,6 +379,9 @@ def test_world_readable_env_file_in_production(run_script,
     assert "[WARN] .env file: other users can read it: chmod 600 ex02/.env" \
         in done.lines
     assert OK_ENV_FILE not in done.lines
+    env_file.chmod(0o640)
+    assert OK_ENV_FILE not in run_oracle(run_script, project,
+                                         env=PRODUCTION_ENV).lines
     env_file.chmod(0o600)
     assert OK_ENV_FILE in run_oracle(run_script, project,
                                      env=PRODUCTION_ENV).lines
@@ -279,6 +405,9 @@ def test_secrets_from_the_file_in_production(run_script,
     assert "[WARN] DATABASE_URL comes from the .env file: in production, " \
         "set secrets in the environment" in checks
     assert not any(line.startswith(OK_OVERRIDES) for line in checks)
+    development = run_oracle(run_script, project,
+                             env={**env, "MATRIX_MODE": "development"})
+    assert any(line.startswith(OK_OVERRIDES) for line in development.lines)
 
 
 def test_invalid_mode_exits_1(run_script, project: Path) -> None:
@@ -299,28 +428,92 @@ def test_mode_is_case_insensitive(run_script, project: Path) -> None:
 
 @pytest.mark.parametrize("text, problem", [
     (b"MATRIX_MODE=development\nthis is not a pair\n",
-     "[WARN] .env file: line 2 cannot be parsed (python-dotenv skips it): "
-     "write KEY=value"),
+     "line 2 cannot be parsed (python-dotenv skips it): write KEY=value"),
     (b"\xef\xbb\xbfMATRIX_MODE=production\n",
-     "[WARN] .env file: line 1 starts with a byte-order mark, which older "
-     "python-dotenv releases read as part of MATRIX_MODE: save the file as "
-     "UTF-8 without BOM"),
+     "line 1 starts with a byte-order mark, which older python-dotenv "
+     "releases read as part of the first key: save the file as UTF-8 "
+     "without BOM"),
     (b"LOG_LEVEL=INFO\nLOG_LEVEL=ERROR\n",
-     "[WARN] .env file: LOG_LEVEL is set twice (lines 1 and 2): the last one "
-     "wins; keep one"),
+     "LOG_LEVEL is set twice (lines 1 and 2): the last one wins; keep one"),
+    (b"LOG_LEVEL=INFO\n\nLOG_LEVEL=ERROR\nLOG_LEVEL=INFO\n",
+     "LOG_LEVEL is set 3 times (lines 1, 3 and 4): the last one wins; keep "
+     "one"),
+    (b"API_KEY\nLOG_LEVEL=\n", "API_KEY (line 1) has no '=': it is not set"),
     (b"API_KEY\nLOG_LEVEL=\n",
-     "[WARN] .env file: API_KEY (line 1) has no value"),
+     "LOG_LEVEL (line 2) is empty: it counts as not set"),
     (b"# comment\nAPI_KEY='abc${HOME}'\n",
-     "[WARN] .env file: API_KEY (line 2) holds '${': read as written here, "
-     "but load_dotenv() would expand it (pass interpolate=False)"),
+     "API_KEY (line 2) holds '${': read as written here, but load_dotenv() "
+     "would expand it (pass interpolate=False)"),
+    (b"A=1\n\n\nLOG_LEVEL=\n", "LOG_LEVEL (line 4) is empty: it counts as "
+     "not set"),
+    (b"A=1\nsk_live_0123456789abcdef\n", "line 2: not KEY=value (no '='); "
+     "python-dotenv reads a name without a value"),
+    (b"A=1\nsk-live-0123=x\n", "line 2: the name before '=' is not a "
+     "variable name (letters, digits, _)"),
+    (b"api_key=x\nLog_Level=y\n", "line 1: API_KEY written in other "
+     "letters is not read (names are case-sensitive)"),
+    (b'API_KEY="abc\nLOG_LEVEL=DEBUG\nX="y"\nMATRIX_MODE=development\n',
+     "lines 1-3 cannot be parsed (python-dotenv skips them): write "
+     "KEY=value"),
+    (b'API_KEY="abc\nLOG_LEVEL=DEBUG\nX="y"\nMATRIX_MODE=development\n',
+     "LOG_LEVEL is inside lines 1-3, which python-dotenv cannot parse: fix "
+     "the quote there"),
+    (b'API_KEY="abc\nLOG_LEVEL=DEBUG\n"\n',
+     "API_KEY's quoted value runs over lines 1-3, swallowing the line of "
+     "LOG_LEVEL: close its quote on its first line if that is not meant"),
+    (b'API_KEY="abc\nLOG_LEVEL=DEBUG\n"\n',
+     "LOG_LEVEL is inside the quoted value of API_KEY (lines 1-3): fix the "
+     "quote there"),
 ])
 def test_parse_problems_are_named_by_key_and_line(run_script, project: Path,
                                                   text: bytes,
                                                   problem: str) -> None:
     write_env(project, text)
     done = run_oracle(run_script, project)
-    assert problem in done.lines
+    assert "[WARN] .env file: " + problem in done.lines
     assert OK_ENV_FILE not in done.lines
+
+
+def test_a_lost_key_is_not_reported_as_missing(run_script,
+                                               project: Path) -> None:
+    write_env(project, b'API_KEY="abc\nLOG_LEVEL=DEBUG\nX="y"\n')
+    done = run_oracle(run_script, project)
+    assert not any("LOG_LEVEL is not defined" in line for line in done.lines)
+    assert "[WARN] .env file: ZION_ENDPOINT is not defined: add " \
+        "ZION_ENDPOINT=... (see .env.example)" in done.lines
+
+
+def test_empty_values_of_keys_not_read_are_fine(run_script,
+                                                project: Path) -> None:
+    example = (project / "ex02" / ".env.example").read_text()
+    write_env(project, example + "OTHER=\nEMPTY= # a comment\nQUOTED=''\n"
+              "export SHELL_STYLE=1\n")
+    done = run_oracle(run_script, project)
+    assert done.lines[:len(SUBJECT)] == SUBJECT
+
+
+def test_line_numbers_are_the_lines_keys_are_on(run_script,
+                                                project: Path) -> None:
+    write_env(project, "# top\n\n\nLOG_LEVEL=ERROR\n\n\n\nAPI_KEY=%s\n"
+              % PRODUCTION_ENV["API_KEY"])
+    table = section(run_oracle(run_script, project, args=("--show",)).lines,
+                    "Configuration values (secrets masked):")
+    assert table[3].split()[-1] == ".env:8"
+    assert table[4].split() == ["LOG_LEVEL", "ERROR", ".env:4"]
+
+
+def test_repeated_findings_are_told_once_with_their_lines(
+        run_script, project: Path) -> None:
+    write_env(project, "LOG_LEVEL=INFO\nAPI_KEY\nnot a pair\n" * 25000)
+    done = run_oracle(run_script, project)
+    assert len(done.stdout) < 3000, len(done.stdout)
+    checks = security(done.lines)
+    assert "[WARN] .env file: LOG_LEVEL is set 25000 times (lines 1, 4, 7, "\
+        "10, 13 and 24995 more): the last one wins; keep one" in checks
+    assert "[WARN] .env file: API_KEY (lines 2, 5, 8, 11, 14 and 24995 more)"\
+        " has no '=': it is not set" in checks
+    assert "[WARN] .env file: lines 3, 6, 9, 12, 15 and 24995 more cannot be"\
+        " parsed (python-dotenv skips them): write KEY=value" in checks
 
 
 def test_byte_order_mark_is_repaired_not_lost(run_script,
@@ -344,41 +537,55 @@ def test_crlf_file_parses_cleanly(run_script, project: Path) -> None:
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"\x00\x01\x02ELF binary", "holds binary data: not a .env file"),
-    (b"\xff\xfe\xfa", "is not UTF-8 text"),
-    (b"A=" + b"x" * (2 * 1024 * 1024), "is larger than 1024 KiB"),
+    (b"\x00\x01\x02ELF binary", "ex02/.env holds binary data: not a .env "
+     "file"),
+    (b"\xff\xfe\xfa", "ex02/.env is not UTF-8 text"),
+    (b"A=" + b"x" * (2 * 1024 * 1024), "ex02/.env is larger than 1024 KiB: "
+     "not a configuration file"),
 ])
 def test_unusable_files_never_traceback(run_script, project: Path,
                                         content: bytes, message: str) -> None:
     write_env(project, content)
     auto = run_oracle(run_script, project)
     assert auto.returncode == 0 and "Traceback" not in auto.output
-    assert any(message in line for line in auto.lines)
+    assert "[WARN] .env file: " + message in auto.lines
     named = run_oracle(run_script, project,
                        args=("--env-file", "ex02/.env"))
     assert named.returncode == 1
-    assert any(line.startswith("ERROR: ") and message in line
-               for line in named.lines)
+    assert "ERROR: " + message in named.lines
 
 
-@pytest.mark.parametrize("target", ["missing.env", "ex02"])
+@pytest.mark.parametrize("target, message", [
+    ("missing.env", "cannot read missing.env: No such file or directory"),
+    ("ex02", "ex02 is not a regular file"),
+    ("/dev/zero", "/dev/zero is not a regular file"),
+])
 def test_unreadable_env_file_option_exits_1(run_script, project: Path,
-                                            target: str) -> None:
+                                            target: str,
+                                            message: str) -> None:
     done = run_oracle(run_script, project, args=("--env-file", target))
     assert done.returncode == 1
     assert "Traceback" not in done.output
-    assert any(line.startswith("ERROR: cannot read %s: " % target)
-               for line in done.lines)
+    assert "ERROR: " + message in done.lines
+    assert done.lines[-1] == REFUSED
 
 
-def test_fifo_or_device_is_refused_not_read(run_script, project: Path,
-                                            tmp_path: Path) -> None:
+def test_fifos_are_refused_not_read(run_script, project: Path,
+                                    tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.env"
     os.mkfifo(fifo)
-    for target in (str(fifo), "/dev/zero"):
-        done = run_oracle(run_script, project, args=("--env-file", target))
-        assert done.returncode == 1
-        assert "ERROR: %s is not a regular file" % target in done.lines
+    done = run_oracle(run_script, project, args=("--env-file", str(fifo)),
+                      timeout=20)
+    assert done.returncode == 1
+    assert "ERROR: %s is not a regular file" % fifo in done.lines
+    # A FIFO named like a file of ex02/ blocks neither the scan nor the
+    # example nor the .gitignore fallback.
+    write_env(project)
+    for name in (".gitignore", ".env.example", "notes.txt"):
+        (project / "ex02" / name).unlink(missing_ok=True)
+        os.mkfifo(project / "ex02" / name)
+    done = run_oracle(run_script, project, timeout=20)
+    assert done.returncode == 0 and "Traceback" not in done.output
 
 
 def test_unreadable_permissions(run_script, project: Path) -> None:
@@ -389,17 +596,27 @@ def test_unreadable_permissions(run_script, project: Path) -> None:
     assert done.returncode == 1 and "Permission denied" in done.stdout
 
 
-@pytest.mark.parametrize("args", [("--verbose",), ("--env-file",),
-                                  ("--env-file=",), ("show",)])
-def test_bad_arguments_exit_2(run_script, project: Path, args) -> None:
+@pytest.mark.parametrize("args, message", [
+    (("--verbose",), "unknown option: --verbose"),
+    (("--env-file",), "--env-file needs a path"),
+    (("--env-file=",), "--env-file needs a path"),
+    (("show",), "unexpected argument (options start with --)"),
+    (("--api-key=hunter2hunter2",), "unknown option: --api-key"),
+])
+def test_bad_arguments_exit_2(run_script, project: Path, args,
+                              message: str) -> None:
     done = run_oracle(run_script, project, args=args)
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.startswith("usage: oracle.py")
+    assert done.stderr.splitlines() == [oracle.USAGE,
+                                        "oracle.py: error: " + message]
+    assert "hunter2" not in done.stderr
 
 
 def test_help(run_script, project: Path) -> None:
     done = run_oracle(run_script, project, args=("--help",))
-    assert done.returncode == 0 and "--env-file PATH" in done.stdout
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.lines[0] == oracle.USAGE
+    assert "--env-file PATH" in done.stdout and "exit status" in done.stdout
 
 
 # --- Each [OK] line flips --------------------------------------------------
@@ -416,6 +633,28 @@ def test_hardcoded_secret_in_the_script_is_found(run_script,
         "literal" % (len(lines) + 1) in done.lines
     assert OK_SECRETS not in done.lines
     assert "4eC39HqLyjWDarjtT1zdp7dc" not in done.output
+
+
+def test_the_example_file_is_scanned_too(run_script, project: Path) -> None:
+    write_env(project)
+    example = project / "ex02" / ".env.example"
+    example.write_text(example.read_text().replace(
+        "changeme@", "Rk29xQ7wLm@"))
+    done = run_oracle(run_script, project)
+    assert "[WARN] hardcoded secret in ex02/.env.example:11: a " \
+        "secret-looking literal" in done.lines
+    assert "Rk29xQ7wLm" not in done.output
+
+
+def test_many_hardcoded_secrets_are_capped(run_script,
+                                           project: Path) -> None:
+    write_env(project)
+    (project / "ex02" / "leaky.py").write_text("".join(
+        "token = 'a1b2c3d4e5f6g7h8i9j0k%04d'\n" % i for i in range(500)))
+    checks = security(run_oracle(run_script, project).lines)
+    assert checks[:6] == ["[WARN] hardcoded secret in ex02/leaky.py:%d: a "
+                          "secret-looking literal" % i for i in range(1, 6)
+                          ] + ["[WARN] ... and 495 more hardcoded secrets"]
 
 
 @pytest.mark.parametrize("line, found", [
@@ -484,7 +723,20 @@ def test_overrides_check_fails_without_the_example(run_script,
     assert not any(line.startswith(OK_OVERRIDES) for line in done.lines)
 
 
-# --- git: ignored, not ignored, tracked ------------------------------------
+def test_overrides_check_wants_every_key_documented(run_script,
+                                                    project: Path) -> None:
+    write_env(project)
+    example = project / "ex02" / ".env.example"
+    example.write_text("".join(line + "\n" for line in example.read_text()
+                               .splitlines()
+                               if not line.startswith("ZION_ENDPOINT")))
+    done = run_oracle(run_script, project)
+    assert "[WARN] ex02/.env.example does not document ZION_ENDPOINT" \
+        in done.lines
+    assert not any(line.startswith(OK_OVERRIDES) for line in done.lines)
+
+
+# --- git: ignored, not ignored, tracked; and nothing of git's runs ----------
 
 def test_env_file_and_git(run_script, project: Path, git_repo) -> None:
     repo = git_repo(project)
@@ -503,6 +755,44 @@ def test_env_file_and_git(run_script, project: Path, git_repo) -> None:
     done = run_oracle(run_script, project)
     assert "[WARN] .env file: it is committed to git: git rm --cached " \
         "ex02/.env, then commit" in done.lines
+
+
+def test_git_asks_run_none_of_the_repositorys_commands(
+        run_script, project: Path, git_repo) -> None:
+    repo = git_repo(project)
+    write_env(project)
+    ran = project / "ran"
+    git(repo, "add", "-f", "ex02/.env")  # tracked, so ls-files is asked too
+    git(repo, "config", "core.fsmonitor", "touch '%s'; false" % ran)
+    git(repo, "config", "core.pager", "touch '%s'; cat" % ran)
+    hook = repo / ".git" / "hooks" / "post-index-change"
+    hook.write_text("#!/bin/sh\ntouch '%s'\n" % ran)
+    hook.chmod(0o755)
+    # The repository's fsmonitor really runs for a plain git command.
+    subprocess.run(["git", "ls-files", "--error-unmatch", "ex02/.env"],
+                   cwd=repo, env=clean_env(), capture_output=True)
+    assert ran.exists()
+    ran.unlink()
+    done = run_oracle(run_script, project)
+    assert "[WARN] .env file: it is committed to git: git rm --cached " \
+        "ex02/.env, then commit" in done.lines
+    assert not ran.exists()
+
+
+def test_a_git_that_hangs_is_abandoned(run_script, project: Path,
+                                       git_repo, tmp_path: Path) -> None:
+    git_repo(project)
+    write_env(project)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "git").write_text("#!/bin/sh\nsleep 60\n")
+    (bin_dir / "git").chmod(0o755)
+    start = time.monotonic()
+    done = run_oracle(run_script, project, env={
+        "PATH": "%s:%s" % (bin_dir, os.environ["PATH"])})
+    assert time.monotonic() - start < oracle.GIT_TIMEOUT + 5
+    # The .gitignore files answer instead.
+    assert OK_ENV_FILE in done.lines
 
 
 def test_without_git_on_path_the_gitignore_files_decide(
@@ -529,83 +819,229 @@ def test_gitignore_read_without_git(project: Path, tmp_path: Path) -> None:
     assert oracle.gitignore_says_ignored(str(env)) is False   # root only
 
 
-# --- python-dotenv absent -------------------------------------------------
+# --- python-dotenv absent: what to run instead ------------------------------
 
-def test_without_python_dotenv(run_script, project: Path,
-                               bare_venv: Path) -> None:
+def advice(lines: list[str]) -> list[str]:
+    start = next(i for i, line in enumerate(lines)
+                 if line.startswith("NOTE: python-dotenv"))
+    return lines[start:lines.index("", start)]
+
+
+def test_without_python_dotenv_in_a_venv(run_script, project: Path,
+                                         bare_venv: Path) -> None:
     write_env(project)
     done = run_oracle(run_script, project, python=venv_python(bare_venv),
                       env={"MATRIX_MODE": "production"})
-    assert "NOTE: python-dotenv is not installed: reading the real " \
-        "environment only. Install it: pip install -r " \
-        "ex02/requirements.txt" in done.lines
+    python = venv_python(bare_venv)
+    assert advice(done.lines) == [
+        "NOTE: python-dotenv is not installed: reading the real environment "
+        "only.",
+        "Install it into this environment, then run again: %s -m ensurepip "
+        "&& %s -m pip install -r ex02/requirements.txt" % (python, python)]
     assert "Mode: production" in done.lines
-    assert "[WARN] .env file: not read: python-dotenv is not installed " \
-        "(pip install python-dotenv)" in done.lines
+    assert "[WARN] .env file: not read: python-dotenv is not installed" \
+        in done.lines
     assert done.returncode == 1         # production, nothing else set
     assert "Traceback" not in done.output
 
 
+def test_without_python_dotenv_in_venvs_with_pip_or_made_by_uv(
+        run_script, project: Path, fresh_venv) -> None:
+    with_pip = fresh_venv("with_pip")
+    (site_packages(with_pip) / "pip").mkdir()
+    done = run_oracle(run_script, project, python=venv_python(with_pip))
+    assert advice(done.lines)[1] == "Install it into this environment, then" \
+        " run again: %s -m pip install -r ex02/requirements.txt" \
+        % venv_python(with_pip)
+    by_uv = fresh_venv("by_uv")
+    cfg = by_uv / "pyvenv.cfg"
+    cfg.write_text(cfg.read_text() + "uv = 0.5.1\n")
+    done = run_oracle(run_script, project, python=venv_python(by_uv))
+    assert advice(done.lines)[1] == "Install it into this environment, then" \
+        " run again: uv pip install --python %s -r ex02/requirements.txt" \
+        % venv_python(by_uv)
+
+
+def test_without_python_dotenv_globally(run_script, project: Path,
+                                        tmp_path: Path) -> None:
+    python = clean_global_python("dotenv")
+    write_env(project)
+    (project / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    here = run_oracle(run_script, project, python=python)
+    there = run_oracle(run_script, project, python=python, cwd=elsewhere)
+    assert advice(here.lines)[1:] == [
+        "Install it in a virtual environment, not into this global Python:",
+        "  with venv:   python3 -m venv matrix_env && matrix_env/bin/python "
+        "-m pip install -r ex02/requirements.txt && matrix_env/bin/python "
+        "ex02/oracle.py",
+        "  with Poetry: poetry install && poetry run python ex02/oracle.py"]
+    assert advice(there.lines)[3] == "  with Poetry: poetry -P {0} install " \
+        "&& poetry -P {0} run python {0}/ex02/oracle.py".format(project)
+
+
+def test_pasted_venv_route_works_from_another_directory(
+        run_script, project: Path, tmp_path: Path) -> None:
+    """The printed command, pasted into bash where the user stands, then
+    the script runs with python-dotenv."""
+    python = clean_global_python("dotenv")
+    write_env(project)
+    elsewhere = tmp_path / "my place"
+    elsewhere.mkdir()
+    done = run_oracle(run_script, project, python=python, cwd=elsewhere)
+    command = advice(done.lines)[2].split(": ", 1)[1]
+    env = clean_env({"PATH": "%s:%s" % (python.parent, os.environ["PATH"])})
+    pasted = subprocess.run(["bash", "-c", command], cwd=elsewhere, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert pasted.returncode == 0, pasted.stderr
+    report = pasted.stdout[pasted.stdout.index("ORACLE STATUS"):]
+    assert report.splitlines()[:len(SUBJECT)] == SUBJECT
+
+
+def test_pasted_poetry_route_works_from_another_directory(
+        tmp_path: Path) -> None:
+    poetry = shutil.which("poetry")
+    python = clean_global_python("dotenv")
+    if poetry is None:
+        pytest.skip("poetry is not on PATH")
+    done = subprocess.run([str(python), str(ROOT / "ex02" / "oracle.py")],
+                          cwd=tmp_path, env=clean_env(), capture_output=True,
+                          text=True, timeout=60)
+    command = advice(done.stdout.splitlines())[3].split(": ", 1)[1]
+    assert command.startswith("poetry -P ")
+    pasted = subprocess.run(["bash", "-c", command], cwd=tmp_path,
+                            env=clean_env(), capture_output=True, text=True,
+                            timeout=600)
+    assert pasted.returncode in (0, 1), pasted.stderr
+    assert "\nORACLE STATUS: Reading the Matrix...\n" in pasted.stdout
+    assert "NOTE: python-dotenv" not in pasted.stdout
+
+
 # --- No secret ever reaches the output ------------------------------------
 
-def canary() -> str:
-    return "Cx" + secrets.token_hex(14)
+def mixed_canary(extra: str) -> str:
+    """A canary whose every 8-character slice holds random characters,
+    with the given punctuation spread through it."""
+    parts = [canary(6) for _ in range(len(extra) + 1)]
+    return "".join(p + c for p, c in zip(parts, extra)) + parts[-1]
 
 
-def leaks(output: str, planted: list[str]) -> list[str]:
-    """Every canary, or 8-character slice of one, found in the output."""
-    found = []
-    for secret in planted:
-        for start in range(len(secret) - 7):
-            if secret[start:start + 8] in output:
-                found.append(secret[start:start + 8])
-    return found
+CREDENTIAL_FILES = {
+    "git-credentials": "https://neo:{0}@github.com\n"
+                       "https://{1}:x-oauth-basic@github.com\n",
+    "id_rsa": "-----BEGIN OPENSSH PRIVATE KEY-----\n{0}\n{1}\n"
+              "-----END OPENSSH PRIVATE KEY-----\n",
+    "netrc": "machine zion.example login {1} password {0}\n",
+    "credentials": "[default]\naws_access_key_id = {1}\n"
+                   "aws_secret_access_key = {0}\n",
+}
 
 
 def test_canary_secrets_never_reach_the_output(run_script, project: Path,
-                                               bare_venv: Path) -> None:
-    key, db, zion, bad, broken = (canary() for _ in range(5))
-    planted = [key, db, zion, bad, broken]
-    good_file = ("MATRIX_MODE=development\nAPI_KEY=%s\n"
-                 "DATABASE_URL=postgresql://neo:%s@db.example/zion\n"
-                 "ZION_ENDPOINT=https://agent:%s@zion.example/api\n"
-                 "LOG_LEVEL=INFO\n" % (key, db, zion))
-    bad_file = ("API_KEY='%s\nDATABASE_URL=postgresql://neo:%s@ho st/zion\n"
-                "ZION_ENDPOINT=ftp://u:%s@zion/x\nAPI_KEY\nAPI_KEY=%s $x\n"
-                % (broken, bad, zion, key))
+                                               bare_venv: Path,
+                                               tmp_path: Path) -> None:
+    """Canaries in every position a file, the environment or a URL can put
+    them, in every mode, with and without --show, and on error paths.
+    (MATRIX_MODE and LOG_LEVEL are not secrets: their values are shown.)"""
+    c = {name: mixed_canary(extra) for name, extra in (
+        ("key", " '\"=#"), ("db_user", "._-"), ("db_pass", "@/:?#é"),
+        ("query", "=&"), ("fragment", "#?"), ("zion_pass", ":@"),
+        ("token_user", "_"), ("unknown", "= #"), ("bare", "-"),
+        ("name", "_"), ("dup", "'"), ("export", "="), ("no_host", "x"),
+        ("env_key", "é "), ("env_url", "@"), ("arg", "="),
+        ("lost", "=#"), ("short", ""))}
+    c["short"] = c["short"][:10]
+    planted = list(c.values())
+    files = {
+        "good": "MATRIX_MODE=development\nAPI_KEY='{key}'\n"
+                "DATABASE_URL=postgresql://{db_user}:{db_pass}@db.example/z"
+                "?password={query}#{fragment}\n"
+                "ZION_ENDPOINT=https://agent:{zion_pass}@zion.example/api\n"
+                "LOG_LEVEL=INFO\nUNKNOWN_SECRET={unknown}\n",
+        "hostile": "API_KEY=\n{bare}\n{name}=1\nAPI_KEY={dup}\n"
+                   "API_KEY={dup}\nexport API_KEY={export}\n"
+                   "DATABASE_URL=postgres://neo:{no_host}/db\n"
+                   "ZION_ENDPOINT=https://{token_user}@zion.example/x\n"
+                   "'{name}\nX'=\nAPI_KEY=\"{lost}\nLOG_LEVEL=DEBUG\n"
+                   "API_KEY={short}\n",
+    }
+    creds = {}
+    for name, template in CREDENTIAL_FILES.items():
+        creds[name] = tmp_path / name
+        creds[name].write_text(template.format(c["key"], c["token_user"]))
     scenarios = []
     for mode in ("development", "production", "staging"):
-        for file_text in (good_file, bad_file, None):
+        for file_name in ("good", "hostile", None):
             for args in ((), ("--show",)):
-                scenarios.append((mode, file_text, args, None))
-    scenarios.append(("production", good_file, ("--show",), bare_venv))
-    scenarios.append(("production", good_file, ("--nope",), None))
-    for mode, file_text, args, venv in scenarios:
-        env_file = project / "ex02" / ".env"
-        env_file.unlink(missing_ok=True)
-        if file_text is not None:
-            write_env(project, file_text, mode=0o644)
+                scenarios.append((mode, file_name, args, None))
+    for path in creds.values():
+        scenarios.append(("development", None, ("--env-file", str(path),
+                                                "--show"), None))
+    scenarios.append(("production", "good", ("--show",), bare_venv))
+    scenarios.append(("production", "good",
+                      ("--api-key=" + c["arg"],), None))
+    scenarios.append(("production", "good", (c["arg"],), None))
+    runs = 0
+    for mode, file_name, args, venv in scenarios:
+        (project / "ex02" / ".env").unlink(missing_ok=True)
+        if file_name is not None:
+            write_env(project, files[file_name].format(**c), mode=0o644)
         for env in ({"MATRIX_MODE": mode},
-                    {"MATRIX_MODE": mode, "API_KEY": key,
-                     "DATABASE_URL": "mysql://root:%s@127.0.0.1/x" % db}):
+                    {"MATRIX_MODE": mode, "API_KEY": c["env_key"],
+                     "DATABASE_URL": "mysql://root:%s@127.0.0.1/x"
+                     % c["env_url"]}):
             done = run_oracle(run_script, project, env=env, args=args,
                               python=venv_python(venv) if venv else None)
+            runs += 1
             assert "Traceback" not in done.output
-            assert leaks(done.output, planted) == [], (mode, args, env)
+            assert leaks(done.output, planted) == [], (mode, file_name, args)
+    assert runs == 2 * len(scenarios) == 50
 
 
-@pytest.mark.parametrize("value, shown", [
-    ("postgresql://neo:pw@localhost/zion",
-     "postgresql://neo:***@localhost/zion"),
-    ("https://token@host/x", "https://***@host/x"),
-    ("https://u:p/a@ss@host:1/x", "https://u:***@host:1/x"),
-    ("not a url", "(not a valid URL: hidden)"),
-    ("https://host/x", "https://host/x"),
-])
-def test_mask_url(value: str, shown: str) -> None:
-    assert oracle.mask_url(value) == shown
+def test_no_control_character_reaches_the_output(run_script, project: Path,
+                                                 tmp_path: Path) -> None:
+    esc = "\x1b[2J\x1b[31m"
+    text = ("MATRIX_MODE=development\nLOG_LEVEL='%s'\n'%s\n[OK] forged'=\n"
+            "DATABASE_URL=postgresql://db.example/%s\nAPI_KEY=%s\n"
+            "ZION_ENDPOINT=https://zion.example/\u202eevil\n" % (
+                esc, esc, "x%1b", "k" * 12 + "\x1b[0m"))
+    write_env(project, text)
+    odd = project / ("odd\x1b]0;title\x07dir")
+    odd.mkdir()
+    shutil.copy(project / "ex02" / ".env", odd / "cfg\x1b[1m.env")
+    for args in (("--show",), ("--env-file", str(odd / "cfg\x1b[1m.env"),
+                               "--show"), ("--\x1b[31mbad",)):
+        for env in ({}, {"LOG_LEVEL": esc, "MATRIX_MODE": esc + "prod"}):
+            done = run_oracle(run_script, project, env=env, args=args)
+            assert "\x1b" not in done.output and "\x07" not in done.output
+            assert "\u202e" not in done.output
+            assert not any(line.startswith("[OK] forged")
+                           for line in done.lines)
+    shown = run_oracle(run_script, project, args=("--show",))
+    assert "LOG_LEVEL      \\x1b[2J\\x1b[31m" in shown.stdout
 
 
 def test_api_key_shows_at_most_its_last_four_when_long() -> None:
-    assert oracle.mask_value("API_KEY", "abcdefghijklmnop") == "****mnop"
-    assert oracle.mask_value("API_KEY", "abcdefghijklmno") == "**** (hidden)"
+    assert oracle.shown_value("API_KEY", "abcdefghijklmnop") == "****mnop"
+    assert oracle.shown_value("API_KEY", "abcdefghijklmno") == \
+        "**** (hidden)"
+    assert oracle.shown_value("API_KEY", "abcdefghijklm\x1bop") == \
+        "****m\\x1bop"
+    assert oracle.shown_value("ZION_ENDPOINT", "https://a:b@h/x") == \
+        "https://***:***@h/x"
+    assert oracle.shown_value("LOG_LEVEL", "x" * 50) == "x" * 37 + "..."
+
+
+def test_show_masks_short_urls_too(run_script, project: Path) -> None:
+    write_env(project, "ZION_ENDPOINT=https://a:Zq8pW3nY@h/x\n"
+              "DATABASE_URL=mysql://Tk9vB2xQ@h/d\n")
+    done = run_oracle(run_script, project, args=("--show",))
+    assert "https://***:***@h/x" in done.stdout
+    assert "mysql://***@h/d" in done.stdout
+    assert "Zq8pW3nY" not in done.output and "Tk9vB2xQ" not in done.output
+
+
+def test_escaped_keeps_printable_text() -> None:
+    assert oracle.escaped("C:\\matrix_env é") == "C:\\matrix_env é"
+    assert oracle.escaped("a\nb\x1b\udcff") == "a\\nb\\x1b\\udcff"

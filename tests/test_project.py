@@ -1,6 +1,5 @@
 """The project's manifests cannot drift, git ignores what it must, and the
 README's commands are the ones CI runs."""
-import re
 import shutil
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+import readme as readme_runner
 from conftest import ROOT, clean_env
 
 if sys.version_info >= (3, 11):
@@ -24,13 +24,13 @@ REQUIREMENTS = {"ex01": ROOT / "ex01" / "requirements.txt",
 PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 
 
-def pyproject() -> dict:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+def pyproject(folder: Path = ROOT) -> dict:
+    return tomllib.loads((folder / "pyproject.toml").read_text())
 
 
-def runtime_dependencies() -> set[str]:
+def runtime_dependencies(folder: Path = ROOT) -> set[str]:
     return {canonicalize_name(Requirement(spec).name)
-            for spec in pyproject()["project"]["dependencies"]}
+            for spec in pyproject(folder)["project"]["dependencies"]}
 
 
 def requirement_lines(path: Path) -> list[Requirement]:
@@ -68,17 +68,19 @@ def pinned_versions(paths: list[Path]) -> dict[str, list[tuple[str, str]]]:
     return pinned
 
 
-def drift(lock_text: str, paths: list[Path]) -> list[str]:
-    """Every disagreement between requirements files and the lock."""
+def drift(lock_text: str, paths: list[Path],
+          project: Path = ROOT) -> list[str]:
+    """Every disagreement between requirements files and a project's lock."""
     locked, pinned = locked_versions(lock_text), pinned_versions(paths)
+    needed = runtime_dependencies(project)
     problems = []
-    for name in sorted(runtime_dependencies() - set(pinned)):
+    for name in sorted(needed - set(pinned)):
         problems.append("%s (pyproject.toml) is in no requirements file"
                         % name)
-    for name in sorted(set(pinned) - runtime_dependencies()):
+    for name in sorted(set(pinned) - needed):
         problems.append("%s is pinned but not a dependency in "
                         "pyproject.toml" % name)
-    for name in sorted(set(pinned) & runtime_dependencies()):
+    for name in sorted(set(pinned) & needed):
         for python in PYTHONS:
             pins = selected(pinned[name], python)
             locks = selected(locked.get(name, []), python)
@@ -147,14 +149,63 @@ def test_lock_resolves_for_every_accepted_python() -> None:
             assert len(selected(locked[name], python)) == 1, (name, python)
 
 
-def test_poetry_check_lock_passes() -> None:
+@pytest.mark.parametrize("folder", [ROOT, ROOT / "ex01"],
+                         ids=["module", "ex01"])
+def test_poetry_check_lock_passes(folder: Path) -> None:
     poetry = shutil.which("poetry")
     if poetry is None:
         pytest.skip("poetry is not on PATH")
-    done = subprocess.run([poetry, "check", "--lock"], cwd=ROOT,
+    done = subprocess.run([poetry, "check", "--lock"], cwd=folder,
                           capture_output=True, text=True, timeout=120,
                           env=clean_env())
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --- ex01, a hand-in of its own -------------------------------------------
+
+EX01 = ROOT / "ex01"
+
+
+def test_ex01_is_a_project_of_its_own() -> None:
+    data = pyproject(EX01)
+    assert data["project"]["requires-python"] == ">=3.10"
+    assert data["tool"]["poetry"]["package-mode"] is False
+    assert "source" not in data["tool"]["poetry"]
+    assert runtime_dependencies(EX01) == {"pandas", "numpy", "matplotlib",
+                                          "requests"}
+    assert runtime_dependencies(EX01) <= runtime_dependencies()
+    for name in ("loading.py", "requirements.txt", "pyproject.toml",
+                 "poetry.lock"):
+        assert (EX01 / name).is_file(), name
+
+
+def test_ex01_requirements_match_its_own_lock() -> None:
+    assert drift((EX01 / "poetry.lock").read_text(), [REQUIREMENTS["ex01"]],
+                 EX01) == []
+
+
+def shared_drift(first: str, second: str) -> list[str]:
+    """Packages both locks hold, pinned differently for some Python."""
+    one, other = locked_versions(first), locked_versions(second)
+    return ["%s on Python %s: %s against %s" % (name, python, a, b)
+            for name in sorted(set(one) & set(other)) for python in PYTHONS
+            for a, b in [(selected(one[name], python),
+                          selected(other[name], python))] if a != b]
+
+
+def test_the_two_locks_agree_on_every_package_they_share() -> None:
+    module, ex01 = ((folder / "poetry.lock").read_text()
+                    for folder in (ROOT, EX01))
+    assert shared_drift(module, ex01) == []
+    assert set(locked_versions(ex01)) <= set(locked_versions(module))
+
+
+def test_lock_drift_between_the_two_is_caught() -> None:
+    module = (ROOT / "poetry.lock").read_text()
+    changed = (EX01 / "poetry.lock").read_text().replace(
+        'name = "idna"\nversion = "', 'name = "idna"\nversion = "0.')
+    assert any(problem.startswith("idna on Python 3.10")
+               for problem in shared_drift(module, changed))
 
 
 # --- git ignores what it must --------------------------------------------
@@ -201,35 +252,84 @@ def readme() -> str:
     return (ROOT / "README.md").read_text()
 
 
+def ci_text() -> str:
+    return (ROOT / ".ci" / "run").read_text()
+
+
 def ci_commands() -> list[str]:
     """The poetry commands .ci/run runs, one per line as written."""
-    return [line.strip() for line in (ROOT / ".ci" / "run").read_text()
-            .splitlines() if line.strip().startswith("poetry ")]
-
-
-def test_every_ci_command_is_in_the_readme() -> None:
-    commands = ci_commands()
-    assert "poetry install && poetry run python ex01/loading.py" in commands
-    assert "poetry run pytest" in commands
-    for command in commands:
-        assert command in readme(), "%r is not in README.md" % command
+    return [line.strip() for line in ci_text().splitlines()
+            if line.strip().startswith("poetry ")]
 
 
 def test_readme_quick_start_is_the_two_commands_ci_runs() -> None:
-    quick = readme().split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```(?:sh|bash|console)?\n(.*?)```", quick, re.S)
-    assert len(blocks) == 2, "get Poetry, then the two commands"
-    commands = [line for line in blocks[1].splitlines()
-                if line.strip() and not line.startswith("#")]
-    assert commands == ["poetry install && poetry run python ex01/loading.py",
-                        "poetry run pytest"]
-    assert set(commands) <= set(ci_commands())
+    quick = readme_sections()["Quick start"]
+    assert len(quick) == 1, "the quick start is one block of two commands"
+    assert readme_runner.commands(quick[0]) == [
+        "poetry install && poetry run python ex01/loading.py",
+        "poetry run pytest"]
+    assert set(readme_runner.commands(quick[0])) <= set(ci_commands())
+    # It comes first, right after the introduction.
+    assert list(readme_sections())[0] == "Quick start"
+
+
+def readme_sections() -> dict[str, list[str]]:
+    return readme_runner.sections(readme())
+
+
+def test_every_readme_command_is_run_by_ci() -> None:
+    """CI runs the quick start itself, the Poetry installation where Poetry
+    is missing, and every other section through tests/readme.py."""
+    text = ci_text()
+    assert 'tests/readme.py run --in . "Installing Poetry"' in text
+    assert text.rstrip().endswith("python3 tests/readme.py run --in .")
+    sections = readme_sections()
+    run_by_runner = [title for title in sections
+                     if title not in readme_runner.LEFT_TO_CI]
+    assert readme_runner.LEFT_TO_CI == ("Quick start", "Installing Poetry")
+    commands = [line for title in run_by_runner
+                for block in sections[title]
+                for line in readme_runner.commands(block)]
+    for needed in ("python3 ex0/construct.py",
+                   "pip install -r ex01/requirements.txt",
+                   "cd ex01 && poetry install && poetry run python "
+                   "loading.py && cd ..",
+                   "poetry run python tests/benchmark.py"):
+        assert needed in commands, needed
+    # Each block of the evaluator's section says what to look for.
+    for block in sections["Evaluating this module"]:
+        assert readme_runner.expectations(block), block
+
+
+def test_installing_poetry_exposes_only_the_poetry_command() -> None:
+    [venv_block, path_block] = readme_sections()["Installing Poetry"]
+    lines = readme_runner.commands(venv_block)
+    assert lines[0].startswith("python3 -m venv ")
+    assert any("ln -sf" in line and line.endswith("~/.local/bin/poetry")
+               for line in lines)
+    # No venv bin/ directory is put first on PATH.
+    assert not any("PATH" in line and "venv" in line
+                   for block in readme_sections()["Installing Poetry"]
+                   for line in readme_runner.commands(block))
+    assert readme_runner.commands(path_block)[-1] == "poetry --version"
+
+
+def test_readme_runner_checks_what_to_look_for(tmp_path: Path) -> None:
+    blocks = ["echo one\n# look for: one\n", "echo two\n# look for: three\n",
+              "nonexistent-command-xyz\n"]
+    failures = readme_runner.run_section("T", blocks, tmp_path)
+    assert failures == ["T, block 2: no line with 'three'",
+                        "T, block 3: 'command not found' in the output"]
 
 
 def test_ci_runs_with_strict_bash_and_installs_poetry_when_missing() -> None:
-    text = (ROOT / ".ci" / "run").read_text()
+    text = ci_text()
     assert text.startswith("#!/usr/bin/env bash\n")
     assert "set -euo pipefail" in text
     assert "command -v poetry" in text
-    assert re.search(r"bin/pip\"? install (--quiet )?poetry", text)
+    assert "poetry check --lock" in text
+    assert "(cd ex01 && poetry check --lock)" in text
+    assert "poetry env use" in text     # a clean base interpreter
     assert "tool.poetry.source" not in (ROOT / "pyproject.toml").read_text()
+    assert "tool.poetry.source" not in (ROOT / "ex01" / "pyproject.toml"
+                                        ).read_text()

@@ -1,0 +1,84 @@
+"""What exists twice, because each script must stand alone, behaves the
+same in both: one table of cases runs through each pair, so that the
+copies cannot drift apart."""
+import pytest
+
+from conftest import load_script
+
+oracle = load_script("oracle")
+loading = load_script("loading")
+
+URLS = [
+    ("postgresql://neo:pw@localhost/zion",
+     "postgresql://***:***@localhost/zion"),
+    ("https://token@host/x", "https://***@host/x"),
+    ("https://u:p/a@ss@host:1/x", "https://***:***@host:1/x"),
+    ("https://h/x?user=neo&password=S3cret#frag", "https://h/x?***#***"),
+    ("https://h/x#frag", "https://h/x#***"),
+    ("postgres://user:PASS/db",
+     "postgres://(not a valid host and port: hidden)"),
+    ("https://h:0/x", "https://(not a valid host and port: hidden)"),
+    ("https://h:65536/x", "https://(not a valid host and port: hidden)"),
+    ("https://h:65535/x", "https://h:65535/x"),
+    ("https://h!x/y", "https://(not a valid host and port: hidden)"),
+    ("https://ghp_tok:x-oauth-basic@github.com/o/r",
+     "https://***:***@github.com/o/r"),
+    ("https://[::1]:8080/x", "https://[::1]:8080/x"),
+    ("https://[::1]x/", "https://(not a valid host and port: hidden)"),
+    ("HTTPS://Zion.Example/API", "https://zion.example/API"),
+    ("sqlite:///var/zion.db", "sqlite:///var/zion.db"),
+    ("https://u:p?s#s@host/x?e=a@b#f", "https://***:***@b#***"),
+    ("https://host/x?email=a@b.example", "https://***@b.example"),
+    ("https://u:p@host/\x1b[2J", "(not a URL: hidden)"),
+    ("https://host/a b", "(not a URL: hidden)"),
+    ("not a url", "(not a URL: hidden)"),
+    ("://host", "(not a URL: hidden)"),
+    ("https://host/" + "p" * 200, "https://host/" + "p" * 84 + "..."),
+]
+
+
+@pytest.mark.parametrize("url, shown", URLS)
+def test_both_scripts_show_a_url_alike(url: str, shown: str) -> None:
+    assert oracle.shown_url(url) == shown
+    assert loading.shown_url(url) == shown
+
+
+@pytest.mark.parametrize("text", [
+    "plain", "C:\\matrix_env é", "a\nb", "\x1b[31m", "\udcff", "\u202e",
+    "tab\there", "",
+])
+def test_both_scripts_escape_alike(text: str) -> None:
+    assert oracle.escaped(text) == loading.escaped(text)
+    assert oracle.escaped(text).isprintable()
+    assert oracle.clipped(text * 40) == loading.clipped(text * 40)
+
+
+@pytest.mark.parametrize("items", [["a"], ["a", "b"], list("abcdefgh")])
+def test_both_scripts_list_alike(items: list[str]) -> None:
+    assert oracle.listed(items) == loading.listed(items)
+
+
+@pytest.mark.parametrize("word", ["ex01/loading.py", "my place/x",
+                                  "it's", "", "/abs/path-1.2_x"])
+def test_both_scripts_quote_alike(word: str) -> None:
+    assert oracle.quoted(word) == loading.quoted(word)
+
+
+def test_both_scripts_tell_errors_alike() -> None:
+    assert oracle.USAGE.startswith("usage: oracle.py")
+    assert loading.USAGE.startswith("usage: loading.py")
+    for script in (oracle, loading):
+        assert script.MAX_ECHOED == 60 and script.MAX_LISTED == 5
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("--pionts", "--pionts"), ("--api-key", "--api-key"),
+    ("--Cx6e5ff762adf9810", "(an argument that is not an option; see "
+     "--help)"), ("token", "(an argument that is not an option; see "
+                  "--help)"),
+    ("--" + "a" * 21, "(an argument that is not an option; see --help)"),
+    ("--", "(an argument that is not an option; see --help)"),
+])
+def test_both_scripts_name_unknown_options_alike(name: str,
+                                                 shown: str) -> None:
+    assert oracle.option_name(name) == loading.option_name(name) == shown
