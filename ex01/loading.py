@@ -719,6 +719,7 @@ class TextBuffer:
         self.text = text
         self.position = 0
         self.closed = False
+        self.mode = "r"             # pandas asks, as of a file
 
     def read(self, size: int = -1) -> str:
         end = len(self.text) if size < 0 else self.position + size
