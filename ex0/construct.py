@@ -88,6 +88,8 @@ def write(text: str) -> int:
 
 
 def read(name: str) -> str:
+    if not path.isfile(name):      # a FIFO would block the read
+        return ""
     try:
         with open(name, encoding="utf-8", errors="surrogateescape") as file:
             return file.read()
@@ -120,8 +122,12 @@ def gather_facts() -> dict[str, str]:
     created_at = ""
     for value in read(path.dirname(sys.executable) + "/activate").split(
             "VIRTUAL_ENV=")[1:]:
-        value = value.partition("\n")[0].strip(" '\"")
-        if path.isabs(value):
+        # A quoted path; one that holds a quote itself is quoted in ways
+        # not worth undoing here: then where it was made is not known.
+        value = value.partition("\n")[0].strip()
+        if value[-1:] == value[:1] in ("'", '"'):
+            value = value[1:-1]
+        if path.isabs(value) and "'" not in value and '"' not in value:
             created_at = value
             break
     cfg = path.join(prefix, "pyvenv.cfg")
@@ -213,7 +219,8 @@ def build_report(facts: dict[str, str]) -> str:
         text += ("\n\nNOTE: %(cfg)s has no 'home' line naming the interpreter"
                  " this environment was made from: Python guessed "
                  "%(base_prefix)s from the executable. Recreate it.")
-    if made_with not in ("", facts["version"]):
+    # "3.11" recorded matches any 3.11.x.
+    if made_with and not (facts["version"] + ".").startswith(made_with + "."):
         text += ("\n\nNOTE: Made with Python %(made_with)s, this environment"
                  " runs Python %(version)s: its packages may not work. "
                  "Recreate it with the Python you use.")

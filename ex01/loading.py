@@ -251,9 +251,10 @@ def parse_args(argv: list[str]) -> tuple[Options, str | None]:
 
 def option_name(name: str) -> str:
     """An unknown option as the error may name it: a typo such as
-    --pionts is shown; anything else (a pasted token) is described."""
-    word = name.lstrip("-")
-    if name.startswith("-") and 0 < len(word) <= 20 \
+    --pionts is shown; anything else (a pasted token, -pSECRET) is
+    described."""
+    word = name[2:]
+    if name.startswith("--") and 0 < len(word) <= 20 \
             and all(c in "abcdefghijklmnopqrstuvwxyz-" for c in word):
         return name
     return "(an argument that is not an option; see --help)"
@@ -356,7 +357,12 @@ def script_dir() -> str:
         typed = typed[2:]
     if typed.replace("\\", "/").endswith("/loading.py") \
             or typed == "loading.py":
-        return parent_dir(typed)
+        # A symbolic link to the script has none of its files beside it;
+        # sys.path[0] is the script's real directory, links resolved.
+        if read_text(parent_dir(typed) + "requirements.txt") is not None \
+                or not sys.path or not sys.path[0]:
+            return parent_dir(typed)
+        return sys.path[0].rstrip("/\\") + "/"
     return parent_dir(__file__)
 
 
@@ -635,11 +641,12 @@ def pip_command(requirements: str, script: str) -> str:
     """The pip route: into this venv with what it has, or into a new one
     (never into a global interpreter, which the module teaches against
     and Debian refuses)."""
-    if sys.prefix == sys.base_prefix:
-        return "python3 -m venv matrix_env && matrix_env/bin/python -m pip " \
-            "install -r %s && matrix_env/bin/python %s" % (
-                quoted(requirements), quoted(script))
     python = quoted(sys.executable)
+    if sys.prefix == sys.base_prefix:
+        # This very interpreter makes the venv: "python3" may be another.
+        return "%s -m venv matrix_env && matrix_env/bin/python -m pip " \
+            "install -r %s && matrix_env/bin/python %s" % (
+                python, quoted(requirements), quoted(script))
     if "uv" in environment_manager([], True,
                                    read_text(sys.prefix + "/pyvenv.cfg")):
         return "uv pip install --python %s -r %s" % (python,
@@ -782,6 +789,30 @@ def now() -> float:
     return float(pd.Timestamp.now("UTC").value) / 1e9
 
 
+class Deadline:
+    """Ends a transfer that outlives FETCH_DEADLINE, headers included.
+
+    requests has no deadline for a whole transfer, only one per read, and
+    threads and signals are not authorized imports. So this profile hook,
+    which Python calls at every function call while it is set, looks at
+    the clock whenever the socket is read (socket.SocketIO.readinto, the
+    one way http.client reads, TLS or not) and raises TimeoutError once
+    the deadline has passed: a server that trickles its status line,
+    headers or body a byte at a time is cut off.
+    """
+
+    def __init__(self) -> None:
+        self.at = now() + FETCH_DEADLINE
+        self.passed = False
+
+    def __call__(self, frame: object, event: str, _arg: object) -> None:
+        if event == "call" and getattr(getattr(frame, "f_code", None),
+                                       "co_name", "") == "readinto":
+            self.passed = self.passed or now() > self.at
+            if self.passed:
+                raise TimeoutError("deadline")
+
+
 def fetch_text(url: str) -> tuple[str | None, str | None]:
     """The body of ``url`` as text, or an error message.
 
@@ -789,8 +820,9 @@ def fetch_text(url: str) -> tuple[str | None, str | None]:
     """
     import requests
 
-    deadline = now() + FETCH_DEADLINE
+    deadline = Deadline()
     body = bytearray()
+    sys.setprofile(deadline)
     try:
         with requests.Session() as session:
             session.max_redirects = MAX_REDIRECTS
@@ -804,13 +836,9 @@ def fetch_text(url: str) -> tuple[str | None, str | None]:
                 if declared.isdigit() and int(declared) > FETCH_LIMIT:
                     return None, "the body is %s bytes, over the %d MiB " \
                         "limit" % (declared, FETCH_LIMIT // (1024 * 1024))
-                # read1 returns what one read from the socket brings, so the
-                # deadline is checked however slowly the bytes trickle in.
+                # read1 returns what one read from the socket brings.
                 read = getattr(reply.raw, "read1", reply.raw.read)
                 while True:
-                    if now() > deadline:
-                        return None, "the transfer took longer than %g s" \
-                            % FETCH_DEADLINE
                     chunk = read(65536, decode_content=True)
                     if not chunk:
                         break
@@ -819,7 +847,12 @@ def fetch_text(url: str) -> tuple[str | None, str | None]:
                         return None, "the body is over the %d MiB limit" % (
                             FETCH_LIMIT // (1024 * 1024))
     except Exception as error:  # requests and urllib3 raise many kinds
+        if deadline.passed:
+            return None, "the transfer took longer than %g s" \
+                % FETCH_DEADLINE
         return None, failure_reason(error)
+    finally:
+        sys.setprofile(None)
     try:
         return bytes(body).decode("utf-8-sig"), None
     except UnicodeDecodeError:
@@ -855,6 +888,11 @@ def failure_reason(error: BaseException) -> str:
 # http.client's, ssl's and the socket's, known by name: urllib3 and
 # ssl are not authorized imports.
 FAILURES = (
+    (("OSError",), ("ca certificate bundle", "ca bundle"),
+     "the TLS certificates it was told to trust cannot be read "
+     "(REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE names no such file)"),
+    (("ProxyError",), (), "the proxy (HTTP_PROXY or HTTPS_PROXY) refused "
+     "or failed the connection"),
     (("SSLError", "SSLCertVerificationError"),
      ("certificate verify failed",), "the server's TLS certificate is not "
      "trusted (certificate verify failed)"),
@@ -871,18 +909,19 @@ FAILURES = (
     (("ConnectTimeout", "ConnectTimeoutError"), ("timed out",),
      "no connection within %g s" % CONNECT_TIMEOUT),
     (("ReadTimeout", "ReadTimeoutError", "TimeoutError"), (),
-     "the server sent nothing for %g s (read timeout)" % READ_TIMEOUT),
+     "the server stopped answering (read timeout: %g s to connect and "
+     "shake hands, %g s between reads)" % (CONNECT_TIMEOUT, READ_TIMEOUT)),
     (("IncompleteRead", "ChunkedEncodingError"), (),
      "the body ended early (the connection broke during the transfer)"),
     (("ContentDecodingError", "DecodeError"), (),
      "the body's compression is broken"),
     (("TooManyRedirects",), (), "more than %d redirects" % MAX_REDIRECTS),
-    (("InvalidSchema", "InvalidURL", "MissingSchema", "LocationParseError",
-      "LocationValueError", "InvalidHeader", "URLRequired"), (),
-     "the URL (or a redirect's) cannot be fetched"),
     (("RemoteDisconnected", "BadStatusLine", "LineTooLong", "ProtocolError",
-      "HTTPException"), (), "the reply is not valid HTTP (or the server "
-     "closed the connection without one)"),
+      "HTTPException", "InvalidHeader"), (), "the reply is not valid HTTP "
+     "(or the server closed the connection without one)"),
+    (("InvalidSchema", "InvalidURL", "MissingSchema", "LocationParseError",
+      "LocationValueError", "URLRequired", "ValueError"), (),
+     "the URL (or a redirect's) cannot be fetched"),
     (("ConnectionError", "OSError"), (),
      "cannot connect (host unreachable or no network)"),
 )
@@ -1005,6 +1044,9 @@ def analyse(data: Data) -> tuple[Analysis, Figure]:
     spread = np.abs(residual - np.median(residual))
     sigma = float(np.median(spread)) * 1.4826 or float(spread.mean()) or 1.0
     del spread
+    # No yardstick below 1e-100 of the largest value: noise that small next
+    # to a large spike (1e-300 and 1e50) would make strengths infinite.
+    sigma = max(sigma, float(np.abs(values).max()) * 1e-100)
     strength = pd.Series(np.abs(residual) / sigma, copy=False)
     found = strength[strength > ANOMALY_SIGMA]
     analysis = Analysis(points, window, sigma)
@@ -1218,15 +1260,32 @@ def comparison_lines(comparison: Comparison) -> list[str]:
 
 def broken_lines(package: Package) -> list[str]:
     """What to do about a package that is installed but fails to import."""
-    if package.dist == "matplotlib" and package.broken \
-            and is_configuration_error(package.broken):
+    reinstall = "%s -m pip install --force-reinstall %s" % (
+        quoted(sys.executable), package.dist)
+    if package.dist != "matplotlib":
+        return ["A package is installed but broken. Reinstall it: "
+                + reinstall]
+    # matplotlib reads its configuration as it is imported: MPLBACKEND and
+    # the first matplotlibrc of MATPLOTLIBRC, ./matplotlibrc,
+    # ~/.config/matplotlib; no reinstall mends a bad one.
+    where = "fix or unset MPLBACKEND, or fix or move the matplotlibrc " \
+        "that matplotlib reads (MATPLOTLIBRC, ./matplotlibrc, " \
+        "~/.config/matplotlib/matplotlibrc)"
+    if package.broken and is_configuration_error(package.broken):
         return ["matplotlib is installed, but its configuration names an "
-                "invalid value (see the error above): fix or unset "
-                "MPLBACKEND, or the matplotlibrc that sets it "
-                "(MATPLOTLIBRC, ./matplotlibrc, ~/.config/matplotlib)."]
-    return ["A package is installed but broken. Reinstall it: %s -m pip "
-            "install --force-reinstall %s" % (quoted(sys.executable),
-                                              package.dist)]
+                "invalid value (see the error above): %s." % where]
+    return ["matplotlib is installed but cannot be imported. If its "
+            "configuration is at fault, %s; otherwise reinstall it: %s"
+            % (where, reinstall)]
+
+
+def number(value: float) -> str:
+    """Three decimals, or three significant digits for values so large or
+    so small that decimals would hide them (fetched data may be 1e-90)."""
+    value += 0.0                        # -0.0 reads as 0.000
+    if value == 0 or 1e-3 <= abs(value) < 1e9:
+        return "%.3f" % value
+    return "%.3e" % value
 
 
 def results_lines(analysis: Analysis) -> list[str]:
@@ -1235,9 +1294,11 @@ def results_lines(analysis: Analysis) -> list[str]:
         "Results:",
         "Points analysed: %d (rolling window of %d points)"
         % (analysis.points, analysis.window),
-        "Signal: mean %.3f, std %.3f, min %.3f, max %.3f"
-        % (analysis.mean, analysis.std, analysis.low, analysis.high),
-        "Noise level (robust sigma of residuals): %.3f" % analysis.sigma,
+        "Signal: mean %s, std %s, min %s, max %s" % tuple(
+            map(number, (analysis.mean, analysis.std, analysis.low,
+                         analysis.high))),
+        "Noise level (robust sigma of residuals): %s"
+        % number(analysis.sigma),
         "Anomalies found (|residual| > %g sigma): %d"
         % (ANOMALY_SIGMA, analysis.found),
     ]

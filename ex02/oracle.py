@@ -30,7 +30,6 @@ KEYS = ("MATRIX_MODE", "DATABASE_URL", "API_KEY", "LOG_LEVEL",
 DEFAULTS = {"MATRIX_MODE": "development", "LOG_LEVEL": "INFO"}
 SECRET_KEYS = ("API_KEY",)
 URL_KEYS = ("DATABASE_URL", "ZION_ENDPOINT")    # their credentials are secret
-SHOWN_KEYS = ("MATRIX_MODE", "LOG_LEVEL")       # values safe to echo
 MODES = ("development", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # A scheme "x+driver" (SQLAlchemy's postgresql+psycopg) counts as "x".
@@ -229,6 +228,8 @@ def parse_args(argv: list[str]) -> tuple[Options, str | None]:
             options.help = True
         elif arg == "--show":
             options.show = True
+        elif name == "--show":
+            return options, "--show takes no value"
         elif name == "--env-file":
             if not sep and args:
                 value = args.pop(0)
@@ -244,9 +245,10 @@ def parse_args(argv: list[str]) -> tuple[Options, str | None]:
 
 def option_name(name: str) -> str:
     """An unknown option as the error may name it: a typo such as
-    --pionts is shown; anything else (a pasted token) is described."""
-    word = name.lstrip("-")
-    if name.startswith("-") and 0 < len(word) <= 20 \
+    --pionts is shown; anything else (a pasted token, -pSECRET) is
+    described."""
+    word = name[2:]
+    if name.startswith("--") and 0 < len(word) <= 20 \
             and all(c in "abcdefghijklmnopqrstuvwxyz-" for c in word):
         return name
     return "(an argument that is not an option; see --help)"
@@ -390,7 +392,11 @@ def shown_value(key: str, value: str) -> str:
         return "**** (hidden)"
     if key in URL_KEYS:
         return shown_url(value)
-    return clipped(value, 40) if key in SHOWN_KEYS else "(hidden)"
+    # Only a valid mode or level is echoed: anything else may be the lines
+    # a stray quote swallowed, secrets included.
+    if value.lower() in MODES or value.upper() in LOG_LEVELS:
+        return value
+    return "(not valid: hidden)"
 
 
 def shown_path(path: str) -> str:
@@ -448,6 +454,8 @@ def open_regular(path: str, limit: int) -> tuple[int, int, str | None]:
     if problem:
         os.close(fd)
         return -1, 0, problem
+    if hasattr(os, "set_blocking"):     # a regular file: read it plainly
+        os.set_blocking(fd, True)
     return fd, info.st_mode & 0o777, None
 
 
@@ -456,8 +464,11 @@ def read_text(path: str, limit: int) -> str | None:
     fd, _, error = open_regular(path, limit)
     if error:
         return None
-    with open(fd, encoding="utf-8", errors="replace") as handle:
-        return handle.read(limit)
+    try:
+        with open(fd, encoding="utf-8", errors="replace") as handle:
+            return handle.read(limit)
+    except (OSError, ValueError):
+        return None
 
 
 def read_chunks(path: str) -> Parsed:
@@ -469,9 +480,15 @@ def read_chunks(path: str) -> Parsed:
     fd, parsed.mode, parsed.error = open_regular(path, MAX_ENV_FILE)
     if parsed.error:
         return parsed
+    too_large = "%s is larger than %d KiB: not a configuration file" % (
+        shown_path(path), MAX_ENV_FILE // 1024)
     try:
         with open(fd, encoding="utf-8") as handle:
-            text = handle.read()
+            # Bounded: a file in /proc says it is empty and is not.
+            text = handle.read(MAX_ENV_FILE + 1)
+            if len(text) > MAX_ENV_FILE:
+                parsed.error = too_large
+                return parsed
             if "\x00" in text:
                 parsed.error = "%s holds binary data: not a .env file" \
                     % shown_path(path)
@@ -484,6 +501,10 @@ def read_chunks(path: str) -> Parsed:
             bindings = list(parse_stream(handle))
     except UnicodeDecodeError:
         parsed.error = "%s is not UTF-8 text" % shown_path(path)
+        return parsed
+    except (OSError, ValueError) as error:    # a failing disk, /proc
+        parsed.error = "cannot read %s: %s" % (
+            shown_path(path), getattr(error, "strerror", None) or "error")
         return parsed
     for binding in bindings:
         raw = binding.original.string
@@ -594,11 +615,13 @@ def choose_env_file(requested: str | None, here: str) -> str | None:
 
     python-dotenv's find_dotenv() walks up through parent directories; a
     stray .env above the project must not configure it, so it is not used.
+    A FIFO or a device named .env is taken (to be refused, not passed
+    over); a directory is not (a virtual environment is often named .env).
     """
     if requested is not None:
         return requested
     for candidate in (ENV_FILE_NAME, os.path.join(here, ENV_FILE_NAME)):
-        if os.path.isfile(candidate):
+        if os.path.lexists(candidate) and not os.path.isdir(candidate):
             return candidate
     return None
 
@@ -1088,9 +1111,9 @@ def install_advice(here: str) -> list[str]:
     project = os.path.dirname(here)
     lines = ["Install it in a virtual environment, not into this global "
              "Python:",
-             "  with venv:   python3 -m venv matrix_env && matrix_env/bin/"
+             "  with venv:   %s -m venv matrix_env && matrix_env/bin/"
              "python -m pip install -r %s && matrix_env/bin/python %s"
-             % (requirements, script)]
+             % (escaped(quoted(sys.executable)), requirements, script)]
     if os.path.isfile(os.path.join(project, "pyproject.toml")):
         poetry = "poetry" if os.path.relpath(project) == "." \
             else "poetry -P " + shown_path(project)
@@ -1205,7 +1228,9 @@ def main(argv: list[str]) -> int:
         if options.help:
             show(HELP)
             return 0
-        here = os.path.dirname(os.path.abspath(__file__))
+        # The real directory: run through a symbolic link, the script's
+        # files are still the ones beside the real oracle.py.
+        here = os.path.dirname(os.path.realpath(__file__))
         facts = gather(options, dict(os.environ), here)
         blocks, usable = build_report(facts, options.show)
         try:

@@ -357,6 +357,39 @@ def test_moved_venv_is_reported(run_script, python: Path,
                for note in notes(stale.lines))
 
 
+@pytest.mark.parametrize("name", ["o'brien", "trailing space ", 'say "hi"'])
+def test_quotes_and_spaces_in_a_venv_path_are_not_a_move(
+        run_script, tmp_path: Path, name: str) -> None:
+    venv = make_venv(tmp_path, name)
+    done = run_script("construct", python=venv_python(venv))
+    assert done.lines[:5] == welcome(venv)[:5]
+    assert notes(done.lines) == []
+
+
+def test_a_fifo_for_an_activate_script_does_not_block(
+        run_script, fresh_venv) -> None:
+    venv = fresh_venv("fifo_env")
+    (venv / "bin" / "activate").unlink()
+    os.mkfifo(venv / "bin" / "activate")
+    done = run_script("construct", python=venv_python(venv), timeout=20)
+    assert done.returncode == 0 and notes(done.lines) == []
+
+
+def test_a_short_recorded_version_matches_its_releases(
+        run_script, fresh_venv) -> None:
+    venv = fresh_venv("short_env")
+    cfg = venv / "pyvenv.cfg"
+    major_minor = "%d.%d" % sys.version_info[:2]
+    text = "".join(line for line in cfg.read_text().splitlines(True)
+                   if not line.startswith("version"))
+    cfg.write_text(text + "version = %s\n" % major_minor)
+    assert notes(run_script("construct", python=venv_python(venv)).lines) \
+        == []
+    cfg.write_text(text + "version = %s1\n" % major_minor)     # 3.111
+    assert any("Made with Python %s1" % major_minor in note for note in
+               notes(run_script("construct", python=venv_python(venv)).lines))
+
+
 def test_venv_reached_through_a_symlink_was_not_moved(
         run_script, bare_venv: Path, tmp_path: Path) -> None:
     link = tmp_path / "link_env"

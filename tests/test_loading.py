@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (canary, clean_env, clean_global_python, leaks,
+from conftest import (canary, clean_env, clean_global_python, leaks, run,
                       load_script, ROOT, section, site_packages, venv_python)
 
 loading = load_script("loading")
@@ -136,15 +136,19 @@ def test_bare_venv_lists_everything_missing_with_both_routes(
 
 
 def test_global_interpreter_is_told_to_make_a_venv_first(run_script) -> None:
-    done = run_script(Path("ex01/loading.py"),
-                      python=clean_global_python("numpy"))
+    python = clean_global_python("numpy")
+    done = run_script(Path("ex01/loading.py"), python=python)
     assert done.returncode == 1
     assert "This environment is run by the global interpreter (no " \
         "virtual environment)." in done.lines
+    # The interpreter that ran, by its real path: "python3" may be another.
+    real = subprocess.run([str(python), "-c", "import sys; print("
+                           "sys.executable)"], capture_output=True,
+                          text=True).stdout.strip()
     assert install_commands(done.lines)["pip"] == \
-        "python3 -m venv matrix_env && matrix_env/bin/python -m pip " \
-        "install -r ex01/requirements.txt && matrix_env/bin/python " \
-        "ex01/loading.py"
+        "%s -m venv matrix_env && matrix_env/bin/python -m pip install -r " \
+        "ex01/requirements.txt && matrix_env/bin/python ex01/loading.py" \
+        % real
 
 
 def test_uv_venv_is_told_to_use_uv(run_script, fresh_venv) -> None:
@@ -216,25 +220,26 @@ def test_pasted_pip_commands_install_and_rerun(
 
 
 def test_pasted_venv_route_from_a_global_python(
-        run_script, project_venv: Path, tmp_path: Path) -> None:
-    """The global interpreter's command makes matrix_env, installs and
-    reruns. The venv is made beforehand with the project's packages on a
-    .pth line, so the install is quick; the command pasted is the one
-    printed, word for word."""
+        project_venv: Path, tmp_path: Path) -> None:
+    """The global interpreter's command makes matrix_env with itself,
+    installs and reruns. The global interpreter is the project's base,
+    run with -S so that none of its own packages are found; the venv is
+    made beforehand with the project's packages on a .pth line, so the
+    install is quick. The command pasted is the one printed, word for
+    word."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    # The command does not depend on which global Python printed it; the
-    # one pasted into is the project's base, whose version the mirrored
-    # packages were built for.
-    base = Path(sys.base_prefix) / "bin" / "python3"
+    base = Path(sys.base_prefix) / "bin" / ("python%d.%d"
+                                            % sys.version_info[:2])
     subprocess.run([str(base), "-m", "venv", str(elsewhere / "matrix_env")],
                    check=True, env=clean_env(), timeout=300)
     mirror = partial_site(tmp_path, project_venv)
     (site_packages(elsewhere / "matrix_env") / "project.pth").write_text(
         str(mirror) + "\n")
-    done = run_script("loading", python=clean_global_python("numpy"),
-                      cwd=elsewhere)
-    command = install_commands(done.lines)["pip"]
+    done = run([str(base), "-S", str(ROOT / "ex01" / "loading.py")],
+               cwd=elsewhere)
+    command = install_commands(done.stdout.splitlines())["pip"]
+    assert command.startswith("%s -m venv matrix_env && " % base)
     pasted = paste(command, elsewhere, base.parent)
     assert pasted.returncode == 0, pasted.stderr
     assert "Analysis complete!" in pasted.stdout
@@ -298,6 +303,16 @@ def test_broken_package_is_reported_cleanly(run_script, fresh_venv,
         "install --force-reinstall numpy" % venv_python(venv) in done.lines
     # numpy comes first: nothing that depends on it was imported after.
     assert marker.read_text().split() == ["numpy"]
+
+
+def test_a_matplotlibrc_that_breaks_the_import_is_named_too(
+        run_script, tmp_path: Path) -> None:
+    (tmp_path / "matplotlibrc").write_bytes(b"lines.linewidth: 2\n# caf\xe9\n")
+    done = run_script("loading", cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.output
+    assert any(line.startswith("matplotlib is installed but cannot be "
+                               "imported. If its configuration is at fault,")
+               for line in done.lines)
 
 
 def test_matplotlib_configuration_errors_are_named_as_such(
@@ -709,6 +724,17 @@ def test_the_manifests_of_the_project_the_user_is_in(
     assert section(done.lines, "pip versus Poetry:")[2] == compared
 
 
+def test_run_through_a_symbolic_link(run_script, bare_venv: Path,
+                                     tmp_path: Path) -> None:
+    (tmp_path / "loading.py").symlink_to(ROOT / "ex01" / "loading.py")
+    done = run_script(Path("loading.py"), python=venv_python(bare_venv),
+                      cwd=tmp_path)
+    assert section(done.lines, "pip versus Poetry:")[2] == \
+        "Compared with: %s/requirements.txt (pip) and %s/poetry.lock " \
+        "(Poetry)" % (ROOT / "ex01", ROOT)
+    assert not any("not found" in line for line in done.lines)
+
+
 def test_ex01_handed_in_alone_reads_its_own_lock(run_script,
                                                  tmp_path: Path) -> None:
     hand_in = tmp_path / "ex01"
@@ -881,6 +907,8 @@ def test_json_arrays(run_script, http_server, tmp_path: Path, body: str,
 @pytest.mark.parametrize("numbers", [
     [1e99, -1e99, 3e98] * 40, [1e-99, -2e-99, 5e-100] * 40,
     [0.0] * 99 + [1e100], [0.0] * 50, [-1e100] + [1.0] * 30,
+    [1e-300, 0.0] * 25 + [1e50] + [1e-300, 0.0] * 25,
+    [0.0, 1e-320] * 50 + [1.0],
 ])
 def test_extreme_but_usable_values_are_analysed(numbers: list[float]) -> None:
     values, description = loading.numbers_from_text(
@@ -889,6 +917,13 @@ def test_extreme_but_usable_values_are_analysed(numbers: list[float]) -> None:
     analysis, figure = loading.analyse(loading.Data(values, "t"))
     png, error = loading.render_png(analysis, figure, "t")
     assert error == "" and png is not None and png[:8] == PNG_SIGNATURE
+
+
+@pytest.mark.parametrize("value, shown", [
+    (0.0036, "0.004"), (-0.0, "0.000"), (2.212, "2.212"), (1e-90, "1.000e-90"),
+    (-3e99, "-3.000e+99"), (123456.789, "123456.789")])
+def test_results_show_every_magnitude(value: float, shown: str) -> None:
+    assert loading.number(value) == shown
 
 
 def test_titles_are_drawn_as_written_never_as_math() -> None:
@@ -941,6 +976,11 @@ def test_fetched_data_is_analysed_without_injected_anomalies(
     ("/bad-reply", {"raw": b"HELLO THERE\r\n\r\n"},
      "the reply is not valid HTTP"),
     ("/silent-close", {"raw": b""}, "the reply is not valid HTTP"),
+    ("/two-lengths", {"raw": b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+                             b"Content-Length: 5\r\n\r\n12345"},
+     "the reply is not valid HTTP"),
+    ("/bad-location", {"status": 302, "location": "http://[::1:99999/\x1b"},
+     "the URL (or a redirect's) cannot be fetched"),
     ("/cut", {"body": "1\n" * 10, "length": 1000},
      "the body ended early"),
     ("/loop", {"status": 302, "location": "/loop"},
@@ -981,6 +1021,24 @@ def test_connection_refused(run_script, tmp_path: Path) -> None:
         "the connection was refused (nothing listens on that port)\n" % port
 
 
+@pytest.mark.parametrize("env, message", [
+    ({"HTTP_PROXY": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+      "NO_PROXY": "", "no_proxy": ""},
+     "the proxy (HTTP_PROXY or HTTPS_PROXY) refused or failed"),
+    ({"REQUESTS_CA_BUNDLE": "/nonexistent/ca.pem"},
+     "the TLS certificates it was told to trust cannot be read"),
+])
+def test_proxies_and_certificate_bundles_are_named(
+        run_script, http_server, https_server, tmp_path: Path,
+        env: dict, message: str) -> None:
+    server = https_server if "REQUESTS_CA_BUNDLE" in env else http_server
+    url = server.serve("/via.csv", "1\n" * 20)
+    done = run_script("loading", args=("--source", url), cwd=tmp_path,
+                      env=env)
+    assert done.returncode == 1
+    assert message in done.stderr, done.stderr
+
+
 def test_an_untrusted_certificate_is_named(run_script, https_server,
                                            tmp_path: Path) -> None:
     url = https_server.serve("/tls.csv", "1\n" * 20)
@@ -1005,7 +1063,8 @@ def test_a_silent_server_times_out(http_server,
     monkeypatch.setattr(loading, "READ_TIMEOUT", 0.3)
     url = http_server.serve("/slow", "1\n2\n", delay=1.5)
     assert loading.fetch_text(url) == (
-        None, "the server sent nothing for 10 s (read timeout)")
+        None, "the server stopped answering (read timeout: 3.05 s to connect "
+        "and shake hands, 10 s between reads)")
 
 
 def test_a_body_that_stalls_times_out(monkeypatch: pytest.MonkeyPatch
@@ -1036,6 +1095,38 @@ def test_the_size_limit_holds_without_a_declared_length(
                                        "the body is over the 0 MiB limit")
     url = http_server.serve("/small-enough", "1\n" * 500, length=-1)
     assert loading.fetch_text(url) == ("1\n" * 500, None)
+
+
+@pytest.mark.parametrize("head", [b"", b"HTTP/1.1 200 OK\r\n"])
+def test_trickled_headers_meet_the_deadline(
+        head: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A status line or headers sent a byte at a time, each byte within
+    the read timeout: only the deadline for the whole transfer ends it."""
+    monkeypatch.setattr(loading, "FETCH_DEADLINE", 1.0)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+
+        def serve() -> None:
+            conn, _ = listener.accept()
+            conn.recv(65536)
+            try:
+                conn.sendall(head)
+                for byte in b"HTTP/1.1 200 OK\r\n"[len(head):] \
+                        + b"X-Slow: " + b"x" * 100:
+                    conn.sendall(bytes([byte]))
+                    time.sleep(0.1)
+            except OSError:
+                pass
+            conn.close()
+
+        threading.Thread(target=serve, daemon=True).start()
+        start = time.monotonic()
+        result = loading.fetch_text(
+            "http://127.0.0.1:%d/x" % listener.getsockname()[1])
+    assert result == (None, "the transfer took longer than 1 s")
+    assert time.monotonic() - start < 3
+    assert sys.getprofile() is None
 
 
 def test_redirects_are_followed_five_times_at_most(http_server) -> None:
@@ -1122,7 +1213,8 @@ def test_shown_url_hides_what_oracle_hides() -> None:
     ("ChunkedEncodingError", "the body ended early"),
     ("ContentDecodingError", "compression is broken"),
     ("OSError unreachable", "cannot connect"),
-    ("ValueError", "the request failed (Boom)"),
+    ("ValueError", "the URL (or a redirect's) cannot be fetched"),
+    ("KeyError", "the request failed (Boom)"),
 ])
 def test_failure_reasons_by_kind(reason: str, words: str) -> None:
     kind, _, message = reason.partition(" ")
@@ -1139,9 +1231,9 @@ def test_failure_reasons_by_kind(reason: str, words: str) -> None:
 
 
 def test_failure_reason_survives_cyclic_chains() -> None:
-    first, second = ValueError("a"), KeyError("b")
+    first, second = KeyError("a"), IndexError("b")
     first.__context__, second.__context__ = second, first
-    assert loading.failure_reason(first) == "the request failed (ValueError)"
+    assert loading.failure_reason(first) == "the request failed (KeyError)"
 
 
 def test_png_buffer_collects_what_savefig_writes() -> None:

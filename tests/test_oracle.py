@@ -602,6 +602,9 @@ def test_unreadable_permissions(run_script, project: Path) -> None:
     (("--env-file=",), "--env-file needs a path"),
     (("show",), "unexpected argument (options start with --)"),
     (("--api-key=hunter2hunter2",), "unknown option: --api-key"),
+    (("-phunter",), "unknown option: (an argument that is not an option; "
+     "see --help)"),
+    (("--show=yes",), "--show takes no value"),
 ])
 def test_bad_arguments_exit_2(run_script, project: Path, args,
                               message: str) -> None:
@@ -871,11 +874,14 @@ def test_without_python_dotenv_globally(run_script, project: Path,
     elsewhere.mkdir()
     here = run_oracle(run_script, project, python=python)
     there = run_oracle(run_script, project, python=python, cwd=elsewhere)
+    real = subprocess.run([str(python), "-c", "import sys; print("
+                           "sys.executable)"], capture_output=True,
+                          text=True).stdout.strip()
     assert advice(here.lines)[1:] == [
         "Install it in a virtual environment, not into this global Python:",
-        "  with venv:   python3 -m venv matrix_env && matrix_env/bin/python "
-        "-m pip install -r ex02/requirements.txt && matrix_env/bin/python "
-        "ex02/oracle.py",
+        "  with venv:   %s -m venv matrix_env && matrix_env/bin/python -m pip"
+        " install -r ex02/requirements.txt && matrix_env/bin/python "
+        "ex02/oracle.py" % real,
         "  with Poetry: poetry install && poetry run python ex02/oracle.py"]
     assert advice(there.lines)[3] == "  with Poetry: poetry -P {0} install " \
         "&& poetry -P {0} run python {0}/ex02/oracle.py".format(project)
@@ -1019,7 +1025,7 @@ def test_no_control_character_reaches_the_output(run_script, project: Path,
             assert not any(line.startswith("[OK] forged")
                            for line in done.lines)
     shown = run_oracle(run_script, project, args=("--show",))
-    assert "LOG_LEVEL      \\x1b[2J\\x1b[31m" in shown.stdout
+    assert "LOG_LEVEL      (not valid: hidden)" in shown.stdout
 
 
 def test_api_key_shows_at_most_its_last_four_when_long() -> None:
@@ -1030,7 +1036,8 @@ def test_api_key_shows_at_most_its_last_four_when_long() -> None:
         "****m\\x1bop"
     assert oracle.shown_value("ZION_ENDPOINT", "https://a:b@h/x") == \
         "https://***:***@h/x"
-    assert oracle.shown_value("LOG_LEVEL", "x" * 50) == "x" * 37 + "..."
+    assert oracle.shown_value("LOG_LEVEL", "x" * 50) == "(not valid: hidden)"
+    assert oracle.shown_value("LOG_LEVEL", "warning") == "warning"
 
 
 def test_show_masks_short_urls_too(run_script, project: Path) -> None:
@@ -1040,6 +1047,65 @@ def test_show_masks_short_urls_too(run_script, project: Path) -> None:
     assert "https://***:***@h/x" in done.stdout
     assert "mysql://***@h/d" in done.stdout
     assert "Zq8pW3nY" not in done.output and "Tk9vB2xQ" not in done.output
+
+
+def test_show_echoes_only_valid_modes_and_levels(run_script,
+                                                 project: Path) -> None:
+    """A stray quote makes the next lines part of a value: an invalid
+    MATRIX_MODE or LOG_LEVEL may hold a secret, so it is never echoed."""
+    secret, other = canary(), canary()
+    write_env(project, 'MATRIX_MODE="development\nAPI_KEY=%s\n"\n'
+              'LOG_LEVEL="DEBUG\nDATABASE_URL=postgresql://u:%s@db/x\n"\n'
+              % (secret, other))
+    done = run_oracle(run_script, project, args=("--show",))
+    assert leaks(done.output, [secret, other]) == []
+    table = section(done.lines, "Configuration values (secrets masked):")
+    assert table[1].split()[:2] == ["MATRIX_MODE", "(not"]
+    good = run_oracle(run_script, project, args=("--show",),
+                      env={"MATRIX_MODE": "Production", "LOG_LEVEL": "info"})
+    assert "MATRIX_MODE    Production" in good.stdout
+    assert "LOG_LEVEL      info" in good.stdout
+
+
+def test_a_fifo_named_env_is_refused_not_passed_over(run_script,
+                                                     project: Path) -> None:
+    write_env(project)
+    here = project / "somewhere"
+    here.mkdir()
+    os.mkfifo(here / ".env")
+    done = run_oracle(run_script, project, cwd=here, timeout=20)
+    assert "[WARN] .env file: .env is not a regular file" in done.lines
+    assert "Configuration file: .env" in done.lines
+    # A directory named .env is a virtual environment, often: passed over.
+    (here / ".env").unlink()
+    (here / ".env").mkdir()
+    done = run_oracle(run_script, project, cwd=here)
+    assert "Configuration file: %s" % (project / "ex02" / ".env") \
+        in done.lines
+
+
+@pytest.mark.parametrize("target, message", [
+    ("/proc/self/mem", "cannot read /proc/self/mem: Input/output error"),
+    ("/proc/kallsyms", "/proc/kallsyms is larger than 1024 KiB: not a "
+     "configuration file"),
+])
+def test_files_that_lie_about_their_size_are_bounded(
+        run_script, project: Path, target: str, message: str) -> None:
+    if not Path(target).exists():
+        pytest.skip("no %s here" % target)
+    done = run_oracle(run_script, project, args=("--env-file", target))
+    assert done.returncode == 1 and "Traceback" not in done.output
+    assert "ERROR: " + message in done.lines
+
+
+def test_run_through_a_symbolic_link(run_script, project: Path,
+                                     tmp_path: Path) -> None:
+    write_env(project)
+    link = tmp_path / "linked" / "oracle.py"
+    link.parent.mkdir()
+    link.symlink_to(project / "ex02" / "oracle.py")
+    done = run_script(link, cwd=tmp_path)
+    assert done.lines[:len(SUBJECT)] == SUBJECT
 
 
 def test_escaped_keeps_printable_text() -> None:

@@ -78,6 +78,7 @@ def test_both_scripts_tell_errors_alike() -> None:
                   "--help)"),
     ("--" + "a" * 21, "(an argument that is not an option; see --help)"),
     ("--", "(an argument that is not an option; see --help)"),
+    ("-pqwertyuiop", "(an argument that is not an option; see --help)"),
 ])
 def test_both_scripts_name_unknown_options_alike(name: str,
                                                  shown: str) -> None:
