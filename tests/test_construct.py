@@ -366,6 +366,19 @@ def test_quotes_and_spaces_in_a_venv_path_are_not_a_move(
     assert notes(done.lines) == []
 
 
+def test_a_shell_quoted_path_is_not_misread_as_a_move(
+        run_script, tmp_path: Path) -> None:
+    """virtualenv (which Poetry uses) writes a path holding a quote the
+    shell's way, '/o'"'"'brien/env': not undone, and not a move either."""
+    venv = make_venv(tmp_path / "o'brien", "env")
+    activate = venv / "bin" / "activate"
+    quoted = str(venv).replace("'", "'\"'\"'")
+    activate.write_text("VIRTUAL_ENV='%s'\n" % quoted + activate.read_text()
+                        .replace("VIRTUAL_ENV=", "OLD_VIRTUAL_ENV="))
+    done = run_script("construct", python=venv_python(venv))
+    assert notes(done.lines) == []
+
+
 def test_a_fifo_for_an_activate_script_does_not_block(
         run_script, fresh_venv) -> None:
     venv = fresh_venv("fifo_env")
