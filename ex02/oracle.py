@@ -11,7 +11,8 @@ everything else is described (by key and line), never quoted, and every
 echoed string has its non-printable characters escaped.
 
 Sections, in order: constants; records; command line; output; masking;
-reading files; the .env file; gathering; git; judging; the report; main.
+reading files; the .env file; gathering; secrets in the files of ex02/;
+git; judging; the report; main.
 """
 import os
 import sys
