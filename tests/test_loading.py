@@ -1,5 +1,6 @@
 """ex01/loading.py: dependency checks in real environments, the pip/Poetry
 comparison, the analysis and its figure, and fetching from a real server."""
+import contextlib
 import shutil
 import signal
 import socket
@@ -9,6 +10,7 @@ import threading
 import time
 from importlib import metadata
 from pathlib import Path
+from typing import Callable, Iterator
 
 import pytest
 
@@ -1067,9 +1069,10 @@ def test_a_silent_server_times_out(http_server,
         "and shake hands, 10 s between reads)")
 
 
-def test_a_body_that_stalls_times_out(monkeypatch: pytest.MonkeyPatch
-                                      ) -> None:
-    monkeypatch.setattr(loading, "READ_TIMEOUT", 0.3)
+@contextlib.contextmanager
+def raw_server(respond: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A server for one request, answered by ``respond`` on the raw
+    socket (what http.server cannot send: a stall, a trickled header)."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
@@ -1077,13 +1080,26 @@ def test_a_body_that_stalls_times_out(monkeypatch: pytest.MonkeyPatch
         def serve() -> None:
             conn, _ = listener.accept()
             conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n12")
-            time.sleep(2)
+            try:
+                respond(conn)
+            except OSError:
+                pass
             conn.close()
 
         threading.Thread(target=serve, daemon=True).start()
-        text, error = loading.fetch_text(
-            "http://127.0.0.1:%d/x" % listener.getsockname()[1])
+        yield "http://127.0.0.1:%d/x" % listener.getsockname()[1]
+
+
+def test_a_body_that_stalls_times_out(monkeypatch: pytest.MonkeyPatch
+                                      ) -> None:
+    monkeypatch.setattr(loading, "READ_TIMEOUT", 0.3)
+
+    def stall(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n12")
+        time.sleep(2)
+
+    with raw_server(stall) as url:
+        text, error = loading.fetch_text(url)
     assert text is None and "read timeout" in str(error)
 
 
@@ -1103,27 +1119,17 @@ def test_trickled_headers_meet_the_deadline(
     """A status line or headers sent a byte at a time, each byte within
     the read timeout: only the deadline for the whole transfer ends it."""
     monkeypatch.setattr(loading, "FETCH_DEADLINE", 1.0)
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
 
-        def serve() -> None:
-            conn, _ = listener.accept()
-            conn.recv(65536)
-            try:
-                conn.sendall(head)
-                for byte in b"HTTP/1.1 200 OK\r\n"[len(head):] \
-                        + b"X-Slow: " + b"x" * 100:
-                    conn.sendall(bytes([byte]))
-                    time.sleep(0.1)
-            except OSError:
-                pass
-            conn.close()
+    def trickle(conn: socket.socket) -> None:
+        conn.sendall(head)
+        for byte in b"HTTP/1.1 200 OK\r\n"[len(head):] + b"X-Slow: " \
+                + b"x" * 100:
+            conn.sendall(bytes([byte]))
+            time.sleep(0.1)
 
-        threading.Thread(target=serve, daemon=True).start()
+    with raw_server(trickle) as url:
         start = time.monotonic()
-        result = loading.fetch_text(
-            "http://127.0.0.1:%d/x" % listener.getsockname()[1])
+        result = loading.fetch_text(url)
     assert result == (None, "the transfer took longer than 1 s")
     assert time.monotonic() - start < 3
     assert sys.getprofile() is None
