@@ -571,6 +571,12 @@ def verdict(installed: str | None, pinned: Pin, locked: Pin) -> str:
     return "matches" if locked.version or pinned.version else "not pinned"
 
 
+def pyvenv_keys(cfg_text: str | None) -> list[str]:
+    """The keys of a pyvenv.cfg (uv and virtualenv each write their own)."""
+    return [line.partition("=")[0].strip().lower()
+            for line in (cfg_text or "").splitlines()]
+
+
 def environment_manager(installers: list[str], in_venv: bool,
                         cfg_text: str | None) -> str:
     """Which tool runs this environment, from what it left behind."""
@@ -580,8 +586,7 @@ def environment_manager(installers: list[str], in_venv: bool,
               if name.lower().startswith("poetry")]
     if poetry:
         return "Poetry (its virtualenv; packages installed by %s)" % poetry[0]
-    keys = [line.partition("=")[0].strip().lower()
-            for line in (cfg_text or "").splitlines()]
+    keys = pyvenv_keys(cfg_text)
     if "uv" in keys:
         return "uv (a uv virtual environment)"
     if "virtualenv" in keys:
@@ -647,8 +652,7 @@ def pip_command(requirements: str, script: str) -> str:
         return "%s -m venv matrix_env && matrix_env/bin/python -m pip " \
             "install -r %s && matrix_env/bin/python %s" % (
                 python, quoted(requirements), quoted(script))
-    if "uv" in environment_manager([], True,
-                                   read_text(sys.prefix + "/pyvenv.cfg")):
+    if "uv" in pyvenv_keys(read_text(sys.prefix + "/pyvenv.cfg")):
         return "uv pip install --python %s -r %s" % (python,
                                                      quoted(requirements))
     command = "%s -m pip install -r %s" % (python, quoted(requirements))
@@ -661,8 +665,8 @@ def pip_command(requirements: str, script: str) -> str:
 def poetry_command(here: str, script: str) -> str:
     """The Poetry route: install the project, run the script in it."""
     project = poetry_project(here)
-    poetry = "poetry" if project in ("", "./") \
-        else "poetry -P " + quoted(shown_path(project))
+    poetry = "poetry -P " + quoted(shown_path(project)) if project \
+        else "poetry"
     return "%s install && %s run python %s" % (poetry, poetry, quoted(script))
 
 
@@ -822,6 +826,7 @@ def fetch_text(url: str) -> tuple[str | None, str | None]:
 
     deadline = Deadline()
     body = bytearray()
+    profiler = sys.getprofile()        # a user's profiler, given back after
     sys.setprofile(deadline)
     try:
         with requests.Session() as session:
@@ -852,7 +857,7 @@ def fetch_text(url: str) -> tuple[str | None, str | None]:
                 % FETCH_DEADLINE
         return None, failure_reason(error)
     finally:
-        sys.setprofile(None)
+        sys.setprofile(profiler)
     try:
         return bytes(body).decode("utf-8-sig"), None
     except UnicodeDecodeError:

@@ -450,14 +450,18 @@ def open_regular(path: str, limit: int) -> tuple[int, int, str | None]:
     if info.st_mode & 0o170000 != 0o100000:        # S_ISREG, without stat
         problem = "%s is not a regular file" % shown_path(path)
     elif info.st_size > limit:
-        problem = "%s is larger than %d KiB: not a configuration file" % (
-            shown_path(path), limit // 1024)
+        problem = too_large(path, limit)
     if problem:
         os.close(fd)
         return -1, 0, problem
     if hasattr(os, "set_blocking"):     # a regular file: read it plainly
         os.set_blocking(fd, True)
     return fd, info.st_mode & 0o777, None
+
+
+def too_large(path: str, limit: int) -> str:
+    return "%s is larger than %d KiB: not a configuration file" % (
+        shown_path(path), limit // 1024)
 
 
 def read_text(path: str, limit: int) -> str | None:
@@ -481,14 +485,12 @@ def read_chunks(path: str) -> Parsed:
     fd, parsed.mode, parsed.error = open_regular(path, MAX_ENV_FILE)
     if parsed.error:
         return parsed
-    too_large = "%s is larger than %d KiB: not a configuration file" % (
-        shown_path(path), MAX_ENV_FILE // 1024)
     try:
         with open(fd, encoding="utf-8") as handle:
             # Bounded: a file in /proc says it is empty and is not.
             text = handle.read(MAX_ENV_FILE + 1)
             if len(text) > MAX_ENV_FILE:
-                parsed.error = too_large
+                parsed.error = too_large(path, MAX_ENV_FILE)
                 return parsed
             if "\x00" in text:
                 parsed.error = "%s holds binary data: not a .env file" \
@@ -1053,7 +1055,7 @@ def check_overrides(facts: Facts) -> list[Finding]:
     if facts.example is None:
         found.append(Finding("", "%s is missing: nothing documents the "
                              "variables production must set" % example_path))
-    elif facts.example is not None:
+    else:
         undocumented = [key for key in KEYS if key not in facts.example]
         if undocumented:
             found.append(Finding("", "%s does not document %s" % (
