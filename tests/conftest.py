@@ -5,6 +5,7 @@ import glob
 import http.server
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -71,6 +72,21 @@ def run_script() -> Callable[..., Result]:
         return run([str(python or sys.executable), str(path), *args],
                    env=env, cwd=cwd, timeout=timeout)
     return runner
+
+
+def interruptible(argv: list[str], **popen: object
+                  ) -> "subprocess.Popen[str]":
+    """Start argv so that a SIGINT reaches it as Ctrl-C would.
+
+    A suite started in the background (``pytest &``) ignores SIGINT, and
+    a child inherits an ignored signal; a handler of ours is reset to the
+    default in the child instead.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(argv, **popen)  # type: ignore[call-overload]
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # --- Real interpreters ----------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Optional
 import pytest
 
 from conftest import (GLOBAL_PYTHON, ROOT, SCRIPTS, clean_env,
-                      load_script, make_venv, site_packages,
+                      interruptible, load_script, make_venv, site_packages,
                       supported_pythons, venv_python)
 
 SCRIPT = SCRIPTS["construct"]
@@ -510,9 +510,9 @@ def test_ctrl_c_gives_one_line_and_exit_130() -> None:
             os.write(write_end, b"." * 4096)
     except BlockingIOError:
         os.set_blocking(write_end, True)
-    process = subprocess.Popen([sys.executable, str(SCRIPT)], cwd=ROOT,
-                               stdout=write_end, stderr=subprocess.PIPE,
-                               env=clean_env())
+    process = interruptible([sys.executable, str(SCRIPT)], cwd=ROOT,
+                            stdout=write_end, stderr=subprocess.PIPE,
+                            env=clean_env())
     os.close(write_end)
     # Linux names what a process waits for ("0" while it runs); where it
     # does not, a second is plenty.

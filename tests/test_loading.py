@@ -14,8 +14,9 @@ from typing import Callable, Iterator
 
 import pytest
 
-from conftest import (canary, clean_env, clean_global_python, leaks, run,
-                      load_script, ROOT, section, site_packages, venv_python)
+from conftest import (canary, clean_env, clean_global_python, interruptible,
+                      leaks, load_script, ROOT, run, section, site_packages,
+                      venv_python)
 
 loading = load_script("loading")
 
@@ -638,7 +639,7 @@ def test_help(run_script) -> None:
 
 
 def test_sigint_exits_130_with_one_line(tmp_path: Path) -> None:
-    process = subprocess.Popen(
+    process = interruptible(
         [sys.executable, str(ROOT / "ex01" / "loading.py"), "--points",
          "20000000"], cwd=tmp_path, env=clean_env(),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
