@@ -97,6 +97,21 @@ def read(name: str) -> str:
         return ""
 
 
+# venv, virtualenv and uv write the environment's absolute path into its
+# activate script (and its scripts' #! lines): where it was made.
+def find_creation_path() -> str:
+    for value in read(path.dirname(sys.executable) + "/activate").split(
+            "VIRTUAL_ENV=")[1:]:
+        # A quoted path; one that holds a quote itself is quoted in ways
+        # not worth undoing here: then where it was made is not known.
+        value = value.partition("\n")[0].strip()
+        if value[-1:] == value[:1] in ("'", '"'):
+            value = value[1:-1]
+        if path.isabs(value) and "'" not in value and '"' not in value:
+            return value
+    return ""
+
+
 # Everything the report needs, read once, as strings.
 def gather_facts() -> dict[str, str]:
     prefix, real_prefix = sys.prefix, getattr(sys, "real_prefix", "")
@@ -117,19 +132,6 @@ def gather_facts() -> dict[str, str]:
     tops = [folder for folder in (get([top]) if get else sys.path)
             if folder.startswith(top) and folder.endswith("-packages")
             and path.isdir(folder)]
-    # venv, virtualenv and uv write the environment's absolute path into
-    # its activate script (and its scripts' #! lines): where it was made.
-    created_at = ""
-    for value in read(path.dirname(sys.executable) + "/activate").split(
-            "VIRTUAL_ENV=")[1:]:
-        # A quoted path; one that holds a quote itself is quoted in ways
-        # not worth undoing here: then where it was made is not known.
-        value = value.partition("\n")[0].strip()
-        if value[-1:] == value[:1] in ("'", '"'):
-            value = value[1:-1]
-        if path.isabs(value) and "'" not in value and '"' not in value:
-            created_at = value
-            break
     cfg = path.join(prefix, "pyvenv.cfg")
     text = read(cfg)
     facts = dict(
@@ -144,7 +146,7 @@ def gather_facts() -> dict[str, str]:
         global_visible="yes (they are on sys.path)" if set(tops) & set(
             sys.path) else "no",
         user_site=site.ENABLE_USER_SITE and site.USER_SITE or "",
-        created_at=created_at, cfg=cfg if text else "")
+        created_at=find_creation_path(), cfg=cfg if text else "")
     # pyvenv.cfg's "key = value" lines, read as site.py reads them (keys
     # lowercased, lines without "=" ignored), as facts named "cfg:key".
     for line in text.splitlines():
@@ -154,22 +156,14 @@ def gather_facts() -> dict[str, str]:
     return facts
 
 
-# Every decision, and the text to print: the subject's block, then the
-# extra sections.
-def build_report(facts: dict[str, str]) -> str:
-    prefix, activated = facts["prefix"], facts["virtual_env"]
-    home = facts.get("cfg:home", "")
-    # venv writes "version = 3.11.7", uv "version_info = 3.11.7" and
-    # virtualenv "version_info = 3.11.7.final.0" (recent releases both).
-    made_with = ".".join((facts.get("cfg:version") or facts.get(
-        "cfg:version_info", "")).split(".")[:3])
-    # Who made this interpreter's isolation, "" when it has none. A venv
-    # (PEP 405) is signed in pyvenv.cfg by uv and virtualenv (which Poetry
-    # uses), not by the standard library's venv; virtualenv < 20 set
-    # sys.real_prefix instead; a named conda environment is a whole
-    # installation of its own (prefix == base_prefix). conda's base is not
-    # isolated.
-    made_by = (
+# Who made this interpreter's isolation, "" when it has none. A venv (PEP
+# 405) is signed in pyvenv.cfg by uv and virtualenv (which Poetry uses),
+# not by the standard library's venv; virtualenv < 20 set sys.real_prefix
+# instead; a named conda environment is a whole installation of its own
+# (prefix == base_prefix). conda's base is not isolated.
+def identify_creator(facts: dict[str, str], home: str) -> str:
+    prefix = facts["prefix"]
+    return (
         ("uv " + facts["cfg:uv"] if "cfg:uv" in facts
          else "virtualenv " + facts["cfg:virtualenv"]
          if "cfg:virtualenv" in facts
@@ -179,6 +173,18 @@ def build_report(facts: dict[str, str]) -> str:
         "it with python -m venv" if facts["real_prefix"] not in ("", prefix)
         else "conda (a named environment)"
         if facts["conda"] not in ("", prefix) else "")
+
+
+# Every decision, and the text to print: the subject's block, then the
+# extra sections.
+def build_report(facts: dict[str, str]) -> str:
+    prefix = facts["prefix"]
+    home = facts.get("cfg:home", "")
+    # venv writes "version = 3.11.7", uv "version_info = 3.11.7" and
+    # virtualenv "version_info = 3.11.7.final.0" (recent releases both).
+    made_with = ".".join((facts.get("cfg:version") or facts.get(
+        "cfg:version_info", "")).split(".")[:3])
+    made_by = identify_creator(facts, home)
     view = dict(facts, made_with=made_with, made_by=made_by,
                 name=path.basename(prefix))
     for key in view:
@@ -193,47 +199,55 @@ def build_report(facts: dict[str, str]) -> str:
         if home:
             text += "\nMade from the interpreter in: %(cfg:home)s"
         text += "\nGlobal packages visible here: %(global_visible)s"
-    # Each trap, only when it applies. activate only changes PATH: a pyenv
-    # shim or a python3.x called by full name runs another interpreter; a
-    # moved venv's activate script exports its old path again.
+    return (text + trap_notes(facts, made_with)) % view
+
+
+# Each trap, only when it applies, as a template for build_report's view.
+def trap_notes(facts: dict[str, str], made_with: str) -> str:
+    prefix, activated = facts["prefix"], facts["virtual_env"]
+    home = facts.get("cfg:home", "")
+    notes = ""
+    # activate only changes PATH: a pyenv shim or a python3.x called by
+    # full name runs another interpreter; a moved venv's activate script
+    # exports its old path again.
     if activated not in ("", prefix) and path.realpath(
             activated) != path.realpath(prefix):
-        text += ("\n\nNOTE: Your shell activated %(virtual_env)s, but this "
-                 "program runs %(executable)s, not its interpreter. " + (
-                     "Run that environment's own python, or deactivate and"
-                     " activate the one you mean." if path.isdir(activated)
-                     else "That folder is gone: deleted, moved or renamed. "
-                     "Create the environment again and activate the new "
-                     "one."))
+        notes += ("\n\nNOTE: Your shell activated %(virtual_env)s, but this "
+                  "program runs %(executable)s, not its interpreter. " + (
+                      "Run that environment's own python, or deactivate and"
+                      " activate the one you mean." if path.isdir(activated)
+                      else "That folder is gone: deleted, moved or renamed. "
+                      "Create the environment again and activate the new "
+                      "one."))
     if facts.get("cfg:include-system-site-packages", "").lower() == "true":
-        text += ("\n\nNOTE: include-system-site-packages = true in %(cfg)s:"
-                 " global packages leak in. Recreate the environment "
-                 "without --system-site-packages.")
+        notes += ("\n\nNOTE: include-system-site-packages = true in %(cfg)s:"
+                  " global packages leak in. Recreate the environment "
+                  "without --system-site-packages.")
     if home and not path.isdir(home):
-        text += ("\n\nNOTE: Broken: the interpreter this environment was "
-                 "made from (%(cfg:home)s) is gone. Delete and recreate it.")
+        notes += ("\n\nNOTE: Broken: the interpreter this environment was "
+                  "made from (%(cfg:home)s) is gone. Delete and recreate it.")
     # Without home, CPython finds the standard library from the executable
     # itself (its symlink, or the prefix it was built for); site.py still
     # makes the folder a venv.
     if facts["cfg"] and not home:
-        text += ("\n\nNOTE: %(cfg)s has no 'home' line naming the interpreter"
-                 " this environment was made from: Python guessed "
-                 "%(base_prefix)s from the executable. Recreate it.")
+        notes += ("\n\nNOTE: %(cfg)s has no 'home' line naming the interpreter"
+                  " this environment was made from: Python guessed "
+                  "%(base_prefix)s from the executable. Recreate it.")
     # "3.11" recorded matches any 3.11.x.
     if made_with and not (facts["version"] + ".").startswith(made_with + "."):
-        text += ("\n\nNOTE: Made with Python %(made_with)s, this environment"
-                 " runs Python %(version)s: its packages may not work. "
-                 "Recreate it with the Python you use.")
+        notes += ("\n\nNOTE: Made with Python %(made_with)s, this environment"
+                  " runs Python %(version)s: its packages may not work. "
+                  "Recreate it with the Python you use.")
     if facts["created_at"] not in ("", prefix) and path.realpath(
             facts["created_at"]) != path.realpath(prefix):
-        text += ("\n\nNOTE: This environment was created at %(created_at)s,"
-                 " then moved, renamed or copied: its activate script and its"
-                 " scripts still point there. Recreate it here.")
+        notes += ("\n\nNOTE: This environment was created at %(created_at)s,"
+                  " then moved, renamed or copied: its activate script and its"
+                  " scripts still point there. Recreate it here.")
     if facts["conda"] == prefix:
-        text += ("\n\nNOTE: This is conda's base environment, shared by all "
-                 "of conda. Make your own: conda create -n matrix_env python"
-                 ", then conda activate matrix_env.")
-    return text % view
+        notes += ("\n\nNOTE: This is conda's base environment, shared by all "
+                  "of conda. Make your own: conda create -n matrix_env python"
+                  ", then conda activate matrix_env.")
+    return notes
 
 
 def main(argv: list[str]) -> int:

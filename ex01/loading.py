@@ -24,13 +24,17 @@ if sys.version_info < (3, 10):
              % sys.version_info[:2])
 
 # mypy reads a constant named TYPE_CHECKING as true and Python runs it as
-# false: the annotations below name numpy's real types, while numpy itself
-# is imported only after the dependency check (typing, which has this
-# constant, is not an authorized import).
+# false: the annotations below name the real types of numpy, pandas,
+# matplotlib and requests, while all four are imported only after the
+# dependency check (typing, which has this constant, is not an authorized
+# import).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import numpy
     import numpy.typing
+    from matplotlib.axes import Axes
+    from pandas import DataFrame
+    from requests import Response
 
     Floats = numpy.typing.NDArray[numpy.float64]
     Indices = numpy.typing.NDArray[numpy.int64]
@@ -142,22 +146,29 @@ class Comparison:
     """pip versus Poetry: what each manifest says, and who runs this
     environment."""
 
-    def __init__(self) -> None:
+    def __init__(self, requirements_path: str, lock_path: str) -> None:
         self.rows: list[tuple[Package, Pin, Pin]] = []  # (package, pip, lock)
-        self.manager = ""
-        self.requirements_path = ""
-        self.lock_path = ""
-        self.notes: list[str] = []
+        self.requirements_path = requirements_path
+        self.lock_path = lock_path
+        self.requirements_found = False
+        self.lock_found = False
+        # requirements.txt's lines not understood: (line number, line)
+        self.not_understood: list[tuple[str, str]] = []
+        self.in_venv = False
+        self.installers: list[str] = []     # the packages' INSTALLER records
+        self.venv_keys: list[str] = []      # the keys of pyvenv.cfg
 
 
 class Data:
     """The numbers to analyse and where they come from."""
 
-    def __init__(self, values: "Floats", title: str) -> None:
+    def __init__(self, values: "Floats") -> None:
         self.values = values
-        self.title = title
+        self.seed = 0                   # of simulated data
         self.injected: "Indices | None" = None    # planted anomalies
-        self.about: list[str] = []      # lines about a fetched source
+        self.source: str | None = None  # the URL fetched; None: simulated
+        self.kind = ""                  # of a fetched body: "CSV" or "JSON"
+        self.column = ""                # the fetched column's name
 
 
 class Analysis:
@@ -223,30 +234,37 @@ def parse_args(argv: list[str]) -> tuple[Options, str | None]:
                 return options, "%s needs a value" % name
             value = args.pop(0)
         given.add(name)
-        if name == "--points":
-            points = parse_int(value, MIN_POINTS, MAX_POINTS)
-            if points is None:
-                return options, "--points takes a whole number from %d to " \
-                    "%d" % (MIN_POINTS, MAX_POINTS)
-            options.points = points
-        elif name == "--seed":
-            seed = parse_int(value, 0, MAX_SEED)
-            if seed is None:
-                return options, "--seed takes a whole number from 0 to " \
-                    "2**64-1"
-            options.seed = seed
-        elif name == "--source":
-            if not value.lower().startswith(("http://", "https://")):
-                return options, "--source takes an http:// or https:// URL"
-            options.source = value
-        else:
-            if not value.lower().endswith(".png"):
-                return options, "--output must name a .png file"
-            options.output = value
+        error = apply_option(options, name, value)
+        if error:
+            return options, error
     if "--source" in given and given & {"--points", "--seed"}:
         return options, "--source analyses fetched data: it takes neither " \
             "--points nor --seed"
     return options, None
+
+
+def apply_option(options: Options, name: str, value: str) -> str | None:
+    """Set one option from its value; an error message if it is invalid."""
+    if name == "--points":
+        points = parse_int(value, MIN_POINTS, MAX_POINTS)
+        if points is None:
+            return "--points takes a whole number from %d to %d" % (
+                MIN_POINTS, MAX_POINTS)
+        options.points = points
+    elif name == "--seed":
+        seed = parse_int(value, 0, MAX_SEED)
+        if seed is None:
+            return "--seed takes a whole number from 0 to 2**64-1"
+        options.seed = seed
+    elif name == "--source":
+        if not value.lower().startswith(("http://", "https://")):
+            return "--source takes an http:// or https:// URL"
+        options.source = value
+    else:
+        if not value.lower().endswith(".png"):
+            return "--output must name a .png file"
+        options.output = value
+    return None
 
 
 def option_name(name: str) -> str:
@@ -391,7 +409,7 @@ def shown_path(path: str) -> str:
 
 # --- Facts about the installed packages -----------------------------------
 
-def installed_package(dist: str, module: str, role: str) -> Package:
+def find_package(dist: str, module: str, role: str) -> Package:
     """Whether a package is importable, its version and installer.
 
     find_spec locates a top-level module without executing it, and
@@ -430,7 +448,7 @@ def metadata_version(text: str) -> str | None:
     return None
 
 
-def import_failure(module: str) -> str | None:
+def try_import(module: str) -> str | None:
     """Import a checked package; the first line of its error, or None."""
     try:
         importlib.import_module(module)
@@ -553,7 +571,7 @@ def pick_version(entries: list[tuple[str, str]] | None,
     return Pin(chosen[0]) if chosen else Pin(None, "none for this Python")
 
 
-def verdict(installed: str | None, pinned: Pin, locked: Pin) -> str:
+def judge_versions(installed: str | None, pinned: Pin, locked: Pin) -> str:
     """How the installed version stands against the pin and the lock."""
     if installed is None:
         return "not installed"
@@ -577,24 +595,7 @@ def pyvenv_keys(cfg_text: str | None) -> list[str]:
             for line in (cfg_text or "").splitlines()]
 
 
-def environment_manager(installers: list[str], in_venv: bool,
-                        cfg_text: str | None) -> str:
-    """Which tool runs this environment, from what it left behind."""
-    if not in_venv:
-        return "the global interpreter (no virtual environment)"
-    poetry = [name for name in installers
-              if name.lower().startswith("poetry")]
-    if poetry:
-        return "Poetry (its virtualenv; packages installed by %s)" % poetry[0]
-    keys = pyvenv_keys(cfg_text)
-    if "uv" in keys:
-        return "uv (a uv virtual environment)"
-    if "virtualenv" in keys:
-        return "pip in a virtualenv"
-    return "pip in a venv"
-
-
-def poetry_project(here: str) -> str:
+def find_poetry_project(here: str) -> str:
     """The Poetry project the user is in, as a path from where they stand.
 
     Standing in ex01/ (the script typed as "loading.py"), it is ex01's own
@@ -611,32 +612,26 @@ def poetry_project(here: str) -> str:
 def compare_managers(packages: list[Package], here: str) -> Comparison:
     """Installed versions against requirements.txt and poetry.lock."""
     python = (sys.version_info[0], sys.version_info[1])
-    comparison = Comparison()
-    comparison.requirements_path = here + "requirements.txt"
-    comparison.lock_path = poetry_project(here) + "poetry.lock"
+    comparison = Comparison(here + "requirements.txt",
+                            find_poetry_project(here) + "poetry.lock")
     requirements_text = read_text(comparison.requirements_path)
     lock_text = read_text(comparison.lock_path)
+    comparison.requirements_found = requirements_text is not None
+    comparison.lock_found = lock_text is not None
     pins = parse_requirements(requirements_text or "")
     locks = parse_poetry_lock(lock_text or "")
     for package in packages:
         pinned = pick_version(pins.get(package.dist), python) \
-            if requirements_text is not None else Pin(None, "no file")
+            if comparison.requirements_found else Pin(None, "no file")
         locked = pick_version(locks.get(package.dist), python) \
-            if lock_text is not None else Pin(None, "no file")
+            if comparison.lock_found else Pin(None, "no file")
         comparison.rows.append((package, pinned, locked))
-    if requirements_text is None:
-        comparison.notes.append("%s not found: no pip pins to compare."
-                                % escaped(comparison.requirements_path))
-    for number, line in pins[""]:
-        comparison.notes.append("%s line %s not understood: %s" % (
-            escaped(comparison.requirements_path), number, clipped(line)))
-    if lock_text is None:
-        comparison.notes.append("%s not found: no Poetry lock to compare."
-                                % escaped(comparison.lock_path))
-    installers = sorted({p.installer for p in packages if p.installer})
-    comparison.manager = environment_manager(
-        installers, sys.prefix != sys.base_prefix,
-        read_text(sys.prefix + "/pyvenv.cfg"))
+    comparison.not_understood = pins[""]
+    comparison.in_venv = sys.prefix != sys.base_prefix
+    comparison.installers = sorted({p.installer for p in packages
+                                    if p.installer})
+    comparison.venv_keys = pyvenv_keys(read_text(sys.prefix
+                                                 + "/pyvenv.cfg"))
     return comparison
 
 
@@ -664,7 +659,7 @@ def pip_command(requirements: str, script: str) -> str:
 
 def poetry_command(here: str, script: str) -> str:
     """The Poetry route: install the project, run the script in it."""
-    project = poetry_project(here)
+    project = find_poetry_project(here)
     poetry = "poetry -P " + quoted(shown_path(project)) if project \
         else "poetry"
     return "%s install && %s run python %s" % (poetry, poetry, quoted(script))
@@ -825,7 +820,6 @@ def fetch_text(url: str) -> tuple[str | None, str | None]:
     import requests
 
     deadline = Deadline()
-    body = bytearray()
     profiler = sys.getprofile()        # a user's profiler, given back after
     sys.setprofile(deadline)
     try:
@@ -833,35 +827,42 @@ def fetch_text(url: str) -> tuple[str | None, str | None]:
             session.max_redirects = MAX_REDIRECTS
             with session.get(url, stream=True, timeout=(
                     CONNECT_TIMEOUT, READ_TIMEOUT)) as reply:
-                if reply.status_code >= 400:
-                    return None, "the server answered HTTP %d %s" % (
-                        reply.status_code, clipped(str(reply.reason or ""),
-                                                   40))
-                declared = reply.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > FETCH_LIMIT:
-                    return None, "the body is %s bytes, over the %d MiB " \
-                        "limit" % (declared, FETCH_LIMIT // (1024 * 1024))
-                # read1 returns what one read from the socket brings.
-                read = getattr(reply.raw, "read1", reply.raw.read)
-                while True:
-                    chunk = read(65536, decode_content=True)
-                    if not chunk:
-                        break
-                    body += chunk
-                    if len(body) > FETCH_LIMIT:
-                        return None, "the body is over the %d MiB limit" % (
-                            FETCH_LIMIT // (1024 * 1024))
-    except Exception as error:  # requests and urllib3 raise many kinds
+                body, error = read_body(reply)
+    except Exception as failure:  # requests and urllib3 raise many kinds
         if deadline.passed:
             return None, "the transfer took longer than %g s" \
                 % FETCH_DEADLINE
-        return None, failure_reason(error)
+        return None, failure_reason(failure)
     finally:
         sys.setprofile(profiler)
+    if body is None:
+        return None, error
     try:
-        return bytes(body).decode("utf-8-sig"), None
+        return body.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         return None, "the body is not UTF-8 text"
+
+
+def read_body(reply: "Response") -> tuple[bytes | None, str | None]:
+    """The body of a reply, read up to FETCH_LIMIT; or None and why."""
+    if reply.status_code >= 400:
+        return None, "the server answered HTTP %d %s" % (
+            reply.status_code, clipped(str(reply.reason or ""), 40))
+    declared = reply.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > FETCH_LIMIT:
+        return None, "the body is %s bytes, over the %d MiB limit" % (
+            declared, FETCH_LIMIT // (1024 * 1024))
+    body = bytearray()
+    # read1 returns what one read from the socket brings.
+    read = getattr(reply.raw, "read1", reply.raw.read)
+    while True:
+        chunk = read(65536, decode_content=True)
+        if not chunk:
+            return bytes(body), None
+        body += chunk
+        if len(body) > FETCH_LIMIT:
+            return None, "the body is over the %d MiB limit" % (
+                FETCH_LIMIT // (1024 * 1024))
 
 
 def failure_reason(error: BaseException) -> str:
@@ -940,28 +941,15 @@ def is_number(text: str) -> bool:
     return True
 
 
-def numbers_from_text(text: str) -> tuple["Floats | None", str]:
-    """The one numeric column of a CSV or JSON body, and a description;
-    (None, why) when there is none to analyse."""
+def numbers_from_text(text: str) -> tuple[Data | None, str]:
+    """The one numeric column of a CSV or JSON body; or None and why there
+    is none to analyse."""
     import numpy as np
     import pandas as pd
 
-    stripped = text.strip()
-    if not stripped:
-        return None, "the body is empty"
-    try:
-        if stripped[0] in "[{":
-            frame = pd.read_json(TextBuffer(stripped), orient="records")
-            kind = "JSON"
-        else:
-            frame = pd.read_csv(TextBuffer(stripped))
-            kind = "CSV"
-            if all(is_number(str(name)) for name in frame.columns):
-                # The first line holds numbers: the file has no header.
-                frame = pd.read_csv(TextBuffer(stripped), header=None)
-    except Exception as error:  # pandas' parsers raise many kinds
-        return None, "not a CSV or JSON table of numbers (%s)" % (
-            type(error).__name__)
+    frame, kind = read_table(text)
+    if frame is None:
+        return None, kind
     numeric = [c for c in frame.columns
                if pd.api.types.is_numeric_dtype(frame[c])
                and not pd.api.types.is_bool_dtype(frame[c])]
@@ -982,27 +970,49 @@ def numbers_from_text(text: str) -> tuple["Floats | None", str]:
         return None, "its values reach %.3g: float64 statistics need " \
             "magnitudes between %g and %g (scale the data)" % (
                 peak, MIN_MAGNITUDE, MAX_MAGNITUDE)
-    return values, "%s, %d values from column %s" % (
-        kind, len(values), clipped(repr(str(numeric[0])), 40))
+    data = Data(values)
+    data.kind, data.column = kind, str(numeric[0])
+    return data, ""
+
+
+def read_table(text: str) -> tuple["DataFrame | None", str]:
+    """A body read as a JSON list of records or as a CSV table, and which
+    it was; or None and why it is neither."""
+    import pandas as pd
+
+    stripped = text.strip()
+    if not stripped:
+        return None, "the body is empty"
+    try:
+        if stripped[0] in "[{":
+            return pd.read_json(TextBuffer(stripped), orient="records"), \
+                "JSON"
+        frame = pd.read_csv(TextBuffer(stripped))
+        if all(is_number(str(name)) for name in frame.columns):
+            # The first line holds numbers: the file has no header.
+            frame = pd.read_csv(TextBuffer(stripped), header=None)
+        return frame, "CSV"
+    except Exception as error:  # pandas' parsers raise many kinds
+        return None, "not a CSV or JSON table of numbers (%s)" % (
+            type(error).__name__)
 
 
 def load_data(options: Options) -> tuple[Data | None, str]:
     """The data to analyse, or None and why it cannot be had."""
     if options.source is None:
         values, injected = simulate(options.points, options.seed)
-        data = Data(values, "Simulated Matrix data (seed %d)" % options.seed)
-        data.injected = injected
+        data = Data(values)
+        data.seed, data.injected = options.seed, injected
         return data, ""
     shown = shown_url(options.source)
     text, error = fetch_text(options.source)
     if text is None:
         return None, "cannot use %s: %s" % (shown, error)
-    fetched, description = numbers_from_text(text)
+    fetched, why = numbers_from_text(text)
     if fetched is None:
-        return None, "cannot use %s: %s" % (shown, description)
-    data = Data(fetched, "Matrix data from " + shown)
-    data.about = ["Data source: " + shown, "Received: " + description]
-    return data, ""
+        return None, "cannot use %s: %s" % (shown, why)
+    fetched.source = options.source
+    return fetched, ""
 
 
 # --- The analysis ---------------------------------------------------------
@@ -1033,8 +1043,7 @@ def simulate(points: int, seed: int) -> tuple["Floats", "Indices"]:
 
 def analyse(data: Data) -> tuple[Analysis, Figure]:
     """Rolling statistics and anomalies, computed with pandas and numpy,
-    and the figure's data reduced to a few thousand values whatever the
-    number of points."""
+    and the figure's data."""
     import numpy as np
     import pandas as pd
 
@@ -1044,14 +1053,7 @@ def analyse(data: Data) -> tuple[Analysis, Figure]:
     series = pd.Series(values, copy=False)
     rolling = series.rolling(window, center=True, min_periods=1).mean()
     residual = (series - rolling).to_numpy()
-    # A robust noise level (median absolute deviation): the anomalies
-    # themselves must not inflate the yardstick that finds them.
-    spread = np.abs(residual - np.median(residual))
-    sigma = float(np.median(spread)) * 1.4826 or float(spread.mean()) or 1.0
-    del spread
-    # No yardstick below 1e-100 of the largest value: noise that small next
-    # to a large spike (1e-300 and 1e50) would make strengths infinite.
-    sigma = max(sigma, float(np.abs(values).max()) * 1e-100)
+    sigma = noise_level(residual, values)
     strength = pd.Series(np.abs(residual) / sigma, copy=False)
     found = strength[strength > ANOMALY_SIGMA]
     analysis = Analysis(points, window, sigma)
@@ -1067,40 +1069,70 @@ def analyse(data: Data) -> tuple[Analysis, Figure]:
     if data.injected is not None:
         analysis.injected = len(planted)
         analysis.matched = len(np.intersect1d(found.index, planted))
-    # The figure's data: everything O(points) happens here, so that drawing
-    # costs the same for ten million points as for ten thousand.
-    figure = Figure()
     strongest = found.sort_values(ascending=False, kind="stable")
     marked = np.sort(strongest.index.to_numpy()[:MAX_MARKED])
+    figure = reduce_for_figure(analysis, values, rolling.to_numpy(),
+                               residual)
     figure.marked_x, figure.marked_y = marked.tolist(), \
         values[marked].tolist()
     figure.injected_x, figure.injected_y = planted.tolist(), \
         values[planted].tolist()
-    limit = max(analysis.strongest, ANOMALY_SIGMA) * 1.05
-    counts, edges = np.histogram(residual, bins=120,
-                                 range=(-limit * sigma, limit * sigma))
-    figure.counts, figure.edges = counts.tolist(), (edges / sigma).tolist()
-    if analysis.per_bin > 1:
-        # A faithful reduction: the min and max of each bin keep every
-        # spike visible; the rolling mean is smooth, its bin mean will do.
-        starts = np.linspace(0, points, PLOT_BINS + 1).astype(np.int64)[:-1]
-        counts_per_bin = np.diff(np.append(starts, points))
-        figure.x = starts.tolist()
-        figure.low = np.minimum.reduceat(values, starts).tolist()
-        figure.high = np.maximum.reduceat(values, starts).tolist()
-        figure.rolling = (np.add.reduceat(rolling.to_numpy(), starts)
-                          / counts_per_bin).tolist()
-    else:
-        figure.x = list(range(points))
+    return analysis, figure
+
+
+def noise_level(residual: "Floats", values: "Floats") -> float:
+    """A robust standard deviation of the residuals (median absolute
+    deviation): the anomalies themselves must not inflate the yardstick
+    that finds them."""
+    import numpy as np
+
+    spread = np.abs(residual - np.median(residual))
+    sigma = float(np.median(spread)) * 1.4826 or float(spread.mean()) or 1.0
+    # No yardstick below 1e-100 of the largest value: noise that small next
+    # to a large spike (1e-300 and 1e50) would make strengths infinite.
+    return max(sigma, float(np.abs(values).max()) * 1e-100)
+
+
+def reduce_for_figure(analysis: Analysis, values: "Floats",
+                      rolling: "Floats", residual: "Floats") -> Figure:
+    """The curves and the histogram, reduced to a few thousand values:
+    everything O(points) happens here, so that drawing costs the same for
+    ten million points as for ten thousand."""
+    import numpy as np
+
+    figure = Figure()
+    limit = max(analysis.strongest, ANOMALY_SIGMA) * 1.05 * analysis.sigma
+    counts, edges = np.histogram(residual, bins=120, range=(-limit, limit))
+    figure.counts = counts.tolist()
+    figure.edges = (edges / analysis.sigma).tolist()
+    if analysis.per_bin == 1:
+        figure.x = list(range(analysis.points))
         figure.signal = values.tolist()
         figure.rolling = rolling.tolist()
-    return analysis, figure
+        return figure
+    # A faithful reduction: the min and max of each bin keep every spike
+    # visible; the rolling mean is smooth, its bin mean will do.
+    starts = np.linspace(0, analysis.points, PLOT_BINS + 1).astype(
+        np.int64)[:-1]
+    counts_per_bin = np.diff(np.append(starts, analysis.points))
+    figure.x = starts.tolist()
+    figure.low = np.minimum.reduceat(values, starts).tolist()
+    figure.high = np.maximum.reduceat(values, starts).tolist()
+    figure.rolling = (np.add.reduceat(rolling, starts)
+                      / counts_per_bin).tolist()
+    return figure
 
 
 # --- The figure -------------------------------------------------------------
 
 def plain_number(value: float, _position: object = None) -> str:
     return "%g" % value
+
+
+def figure_title(data: Data) -> str:
+    if data.source is None:
+        return "Simulated Matrix data (seed %d)" % data.seed
+    return "Matrix data from " + shown_url(data.source)
 
 
 def render_png(analysis: Analysis, figure: Figure,
@@ -1131,7 +1163,7 @@ def draw(analysis: Analysis, figure: Figure, title: str) -> bytes:
     matplotlib.rcParams.update({"text.hinting": "none",
                                 "text.parse_math": False})
     from matplotlib.figure import Figure as MplFigure
-    from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
+    from matplotlib.ticker import MaxNLocator
 
     canvas = MplFigure(figsize=(11, 7), dpi=100)
     canvas.subplots_adjust(left=0.085, right=0.98, bottom=0.07, top=0.95,
@@ -1141,48 +1173,8 @@ def draw(analysis: Analysis, figure: Figure, title: str) -> bytes:
     # millisecond to build in a fresh process.
     for axis in (series_ax.xaxis, series_ax.yaxis, histogram_ax.xaxis):
         axis.set_major_locator(MaxNLocator(5))
-    if analysis.per_bin > 1:
-        series_ax.fill_between(figure.x, figure.low, figure.high,
-                               step="post", color="#2ca02c", alpha=0.6,
-                               linewidth=0, label="signal (min-max of each "
-                               "%d points)" % analysis.per_bin)
-    else:
-        series_ax.plot(figure.x, figure.signal, color="#2ca02c",
-                       linewidth=0.8, label="signal")
-    series_ax.plot(figure.x, figure.rolling, color="black", linewidth=1,
-                   label="rolling mean (%d points)" % analysis.window)
-    shown = len(figure.marked_x)
-    series_ax.scatter(figure.marked_x, figure.marked_y, color="red",
-                      marker="x", zorder=3, label="anomalies found (%d%s)" % (
-                          analysis.found, ", strongest %d marked" % shown
-                          if shown < analysis.found else ""))
-    if analysis.injected is not None:
-        series_ax.scatter(figure.injected_x, figure.injected_y,
-                          facecolors="none", edgecolors="blue", s=80,
-                          zorder=3, label="anomalies injected (%d)"
-                          % analysis.injected)
-    series_ax.margins(y=0.3)        # room for the legend above the data
-    series_ax.set_title(title)
-    series_ax.set_xlabel("data point")
-    series_ax.set_ylabel("signal")
-    series_ax.legend(loc="upper left", ncols=2, fontsize="small")
-
-    histogram_ax.stairs(figure.counts, figure.edges, fill=True,
-                        color="#1f77b4")
-    histogram_ax.vlines((-ANOMALY_SIGMA, ANOMALY_SIGMA), 0, 1,
-                        transform=histogram_ax.get_xaxis_transform(),
-                        colors="red", linestyles="--", linewidth=1)
-    histogram_ax.set_yscale("log")
-    # Plain "%g" labels: the default 10^n labels go through mathtext,
-    # whose parser costs more than the rest of the figure to set up.
-    histogram_ax.yaxis.set_major_formatter(FuncFormatter(plain_number))
-    histogram_ax.yaxis.set_minor_locator(NullLocator())
-    # The title names the dashed lines, which spares a second legend (each
-    # costs about 10 ms to lay out in a fresh process).
-    histogram_ax.set_title("Residuals (signal - rolling mean); dashed: the "
-                           "anomaly threshold, %g sigma" % ANOMALY_SIGMA)
-    histogram_ax.set_xlabel("residual, in robust standard deviations")
-    histogram_ax.set_ylabel("count (log scale)")
+    draw_series(series_ax, analysis, figure, title)
+    draw_residuals(histogram_ax, figure)
     png = PngBuffer()
     # zlib's fastest level: a file 10% larger than at the default level,
     # written in two thirds of the time.
@@ -1190,6 +1182,56 @@ def draw(analysis: Analysis, figure: Figure, title: str) -> bytes:
     canvas.savefig(png, format="png",  # type: ignore[arg-type]
                    pil_kwargs={"compress_level": 1})
     return b"".join(png.parts)
+
+
+def draw_series(axes: "Axes", analysis: Analysis, figure: Figure,
+                title: str) -> None:
+    """The top panel: the signal, its rolling mean and the anomalies."""
+    if analysis.per_bin > 1:
+        axes.fill_between(figure.x, figure.low, figure.high, step="post",
+                          color="#2ca02c", alpha=0.6, linewidth=0,
+                          label="signal (min-max of each %d points)"
+                          % analysis.per_bin)
+    else:
+        axes.plot(figure.x, figure.signal, color="#2ca02c", linewidth=0.8,
+                  label="signal")
+    axes.plot(figure.x, figure.rolling, color="black", linewidth=1,
+              label="rolling mean (%d points)" % analysis.window)
+    shown = len(figure.marked_x)
+    axes.scatter(figure.marked_x, figure.marked_y, color="red", marker="x",
+                 zorder=3, label="anomalies found (%d%s)" % (
+                     analysis.found, ", strongest %d marked" % shown
+                     if shown < analysis.found else ""))
+    if analysis.injected is not None:
+        axes.scatter(figure.injected_x, figure.injected_y,
+                     facecolors="none", edgecolors="blue", s=80, zorder=3,
+                     label="anomalies injected (%d)" % analysis.injected)
+    axes.margins(y=0.3)             # room for the legend above the data
+    axes.set_title(title)
+    axes.set_xlabel("data point")
+    axes.set_ylabel("signal")
+    axes.legend(loc="upper left", ncols=2, fontsize="small")
+
+
+def draw_residuals(axes: "Axes", figure: Figure) -> None:
+    """The bottom panel: the histogram of residuals and the threshold."""
+    from matplotlib.ticker import FuncFormatter, NullLocator
+
+    axes.stairs(figure.counts, figure.edges, fill=True, color="#1f77b4")
+    axes.vlines((-ANOMALY_SIGMA, ANOMALY_SIGMA), 0, 1,
+                transform=axes.get_xaxis_transform(), colors="red",
+                linestyles="--", linewidth=1)
+    axes.set_yscale("log")
+    # Plain "%g" labels: the default 10^n labels go through mathtext,
+    # whose parser costs more than the rest of the figure to set up.
+    axes.yaxis.set_major_formatter(FuncFormatter(plain_number))
+    axes.yaxis.set_minor_locator(NullLocator())
+    # The title names the dashed lines, which spares a second legend (each
+    # costs about 10 ms to lay out in a fresh process).
+    axes.set_title("Residuals (signal - rolling mean); dashed: the anomaly "
+                   "threshold, %g sigma" % ANOMALY_SIGMA)
+    axes.set_xlabel("residual, in robust standard deviations")
+    axes.set_ylabel("count (log scale)")
 
 
 def save(png: bytes, output: str) -> str | None:
@@ -1236,20 +1278,36 @@ def pin_cell(pin: Pin) -> str:
             % sys.version_info[:2]}.get(pin.missing, "? (%s)" % pin.missing)
 
 
+def describe_manager(comparison: Comparison) -> str:
+    """Which tool runs this environment, from what it left behind."""
+    if not comparison.in_venv:
+        return "the global interpreter (no virtual environment)"
+    poetry = [name for name in comparison.installers
+              if name.lower().startswith("poetry")]
+    if poetry:
+        return "Poetry (its virtualenv; packages installed by %s)" % poetry[0]
+    if "uv" in comparison.venv_keys:
+        return "uv (a uv virtual environment)"
+    if "virtualenv" in comparison.venv_keys:
+        return "pip in a virtualenv"
+    return "pip in a venv"
+
+
 def comparison_lines(comparison: Comparison) -> list[str]:
     header = ("package", "installed", "requirements.txt", "poetry.lock",
               "installed by", "verdict")
     table = [header] + [
         (package.dist, escaped(package.version or "-"), pin_cell(pinned),
          pin_cell(locked), clipped(package.installer or "-", 20),
-         verdict(package.version if package.found else None, pinned, locked))
+         judge_versions(package.version if package.found else None,
+                        pinned, locked))
         for package, pinned, locked in comparison.rows]
     widths = [max(len(row[i]) for row in table) for i in range(5)]
+    requirements = escaped(comparison.requirements_path)
+    lock = escaped(comparison.lock_path)
     lines = ["pip versus Poetry:",
-             "This environment is run by %s." % comparison.manager,
-             "Compared with: %s (pip) and %s (Poetry)" % (
-                 escaped(comparison.requirements_path),
-                 escaped(comparison.lock_path))]
+             "This environment is run by %s." % describe_manager(comparison),
+             "Compared with: %s (pip) and %s (Poetry)" % (requirements, lock)]
     for row in table:
         lines.append("  ".join(cell.ljust(width) for cell, width
                                in zip(row, widths)) + "  " + row[5])
@@ -1260,7 +1318,14 @@ def comparison_lines(comparison: Comparison) -> list[str]:
         "poetry.lock, and installs",
         "exactly that locked tree into the project's own virtualenv.",
     ]
-    return [line.rstrip() for line in lines + comparison.notes]
+    if not comparison.requirements_found:
+        lines.append("%s not found: no pip pins to compare." % requirements)
+    for number, line in comparison.not_understood:
+        lines.append("%s line %s not understood: %s" % (
+            requirements, number, clipped(line)))
+    if not comparison.lock_found:
+        lines.append("%s not found: no Poetry lock to compare." % lock)
+    return [line.rstrip() for line in lines]
 
 
 def broken_lines(package: Package) -> list[str]:
@@ -1284,13 +1349,20 @@ def broken_lines(package: Package) -> list[str]:
             % (where, reinstall)]
 
 
-def number(value: float) -> str:
+def shown_number(value: float) -> str:
     """Three decimals, or three significant digits for values so large or
     so small that decimals would hide them (fetched data may be 1e-90)."""
     value += 0.0                        # -0.0 reads as 0.000
     if value == 0 or 1e-3 <= abs(value) < 1e9:
         return "%.3f" % value
     return "%.3e" % value
+
+
+def source_lines(source: str, data: Data) -> list[str]:
+    """What was fetched, before the analysis."""
+    return ["Data source: " + shown_url(source),
+            "Received: %s, %d values from column %s" % (
+                data.kind, len(data.values), clipped(repr(data.column), 40))]
 
 
 def results_lines(analysis: Analysis) -> list[str]:
@@ -1300,10 +1372,10 @@ def results_lines(analysis: Analysis) -> list[str]:
         "Points analysed: %d (rolling window of %d points)"
         % (analysis.points, analysis.window),
         "Signal: mean %s, std %s, min %s, max %s" % tuple(
-            map(number, (analysis.mean, analysis.std, analysis.low,
-                         analysis.high))),
+            map(shown_number, (analysis.mean, analysis.std,
+                               analysis.low, analysis.high))),
         "Noise level (robust sigma of residuals): %s"
-        % number(analysis.sigma),
+        % shown_number(analysis.sigma),
         "Anomalies found (|residual| > %g sigma): %d"
         % (ANOMALY_SIGMA, analysis.found),
     ]
@@ -1322,13 +1394,13 @@ def results_lines(analysis: Analysis) -> list[str]:
 def check_dependencies(source: str | None) -> list[Package]:
     """Every package's facts; when all are there, the ones this run needs
     imported, stopping at the first that fails."""
-    packages = [installed_package(dist, module, role)
+    packages = [find_package(dist, module, role)
                 for dist, module, role in PACKAGES]
     if all(package.found for package in packages):
         needed = ANALYSIS_IMPORTS + (("requests",) if source else ())
         for module in needed:
             package = next(p for p in packages if p.module == module)
-            package.broken = import_failure(module)
+            package.broken = try_import(module)
             if package.broken:
                 break       # what follows imports the broken one again
     return packages
@@ -1352,13 +1424,13 @@ def run(options: Options) -> int:
     if data is None:
         say_error(error)
         return 1
-    if data.about:
-        show([""] + data.about)
+    if data.source is not None:
+        show([""] + source_lines(data.source, data))
     show(["", "Analyzing Matrix data...",
           "Processing %d data points..." % len(data.values)])
     analysis, figure = analyse(data)
     show(["Generating visualization..."])
-    png, error = render_png(analysis, figure, data.title)
+    png, error = render_png(analysis, figure, figure_title(data))
     failure = save(png, options.output) if png is not None else error
     if failure:
         say_error(failure)

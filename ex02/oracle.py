@@ -23,6 +23,13 @@ if sys.version_info < (3, 10):
     sys.exit("oracle.py needs Python 3.10 or later; this is Python %d.%d."
              % sys.version_info[:2])
 
+# mypy reads a constant named TYPE_CHECKING as true and Python runs it as
+# false: python-dotenv's record type is named, and python-dotenv imported
+# only once it is known to be installed (typing is not authorized).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dotenv.parser import Binding
+
 # --- Constants --------------------------------------------------------------
 
 KEYS = ("MATRIX_MODE", "DATABASE_URL", "API_KEY", "LOG_LEVEL",
@@ -210,6 +217,9 @@ class Facts:
         self.env_file = env_file
         self.requested = False      # the file was named by --env-file
         self.dotenv = True          # python-dotenv is installed
+        # Read only when python-dotenv is missing, to say how to install it:
+        self.installer = ""         # "uv", "pip" or "ensurepip" in a venv
+        self.pyproject = False      # the module has a pyproject.toml
         self.settings: dict[str, Setting] = {}
         self.example: dict[str, str] | None = None  # None: no example
         self.hardcoded: list[str] = []      # "file:line: what", found
@@ -509,16 +519,21 @@ def read_chunks(path: str) -> Parsed:
         parsed.error = "cannot read %s: %s" % (
             shown_path(path), getattr(error, "strerror", None) or "error")
         return parsed
-    for binding in bindings:
-        raw = binding.original.string
-        # python-dotenv's line is where the chunk starts, blank lines
-        # before the key included; the key itself is further down.
-        body = raw.lstrip()
-        first = binding.original.line + raw[:len(raw) - len(body)].count("\n")
-        parsed.chunks.append(Chunk(first, first + body.rstrip().count("\n"),
-                                   body, binding.key, binding.value,
-                                   binding.error))
+    parsed.chunks = [locate_chunk(binding) for binding in bindings]
     return parsed
+
+
+def locate_chunk(binding: "Binding") -> Chunk:
+    """A chunk that python-dotenv parsed, with the lines its key is on.
+
+    python-dotenv's line is where the chunk starts, blank lines before the
+    key included; the key itself is further down.
+    """
+    raw = binding.original.string
+    body = raw.lstrip()
+    first = binding.original.line + raw[:len(raw) - len(body)].count("\n")
+    return Chunk(first, first + body.rstrip().count("\n"), body, binding.key,
+                 binding.value, binding.error)
 
 
 # --- The .env file: what python-dotenv would silently get wrong -------------
@@ -542,35 +557,13 @@ def review(env_file: EnvFile, parsed: Parsed) -> None:
               "releases read as part of the first key: save the file as "
               "UTF-8 without BOM"] = [(1, 1)]
     for chunk in parsed.chunks:
-        span = (chunk.first, chunk.last)
-        key = chunk.key or ""
-        if chunk.error:
-            problem = "%s cannot be parsed (python-dotenv skips it): " \
-                "write KEY=value"
-            for other in map(key_at_start, chunk.text.split("\n")):
-                if other:
-                    env_file.lost[other] = "inside %s, which python-dotenv " \
-                        "cannot parse" % lines_of([span])
-        elif chunk.key is None:
-            continue                    # a comment or blank lines
-        elif chunk.value is None:
-            problem = key + " (%s) has no '=': it is not set" if key in KEYS \
-                else "%s: not KEY=value (no '='); python-dotenv reads a " \
-                "name without a value"
-        elif not (key.isascii() and key.isidentifier()):
-            problem = "%s: the name before '=' is not a variable name " \
-                "(letters, digits, _)"
-        elif key in KEYS:
-            problem = review_value(env_file, chunk)
-        elif key.upper() in KEYS:
-            problem = "%s: " + key.upper() + " written in other letters " \
-                "is not read (names are case-sensitive)"
-        else:
-            continue                    # a key this script does not read
-        if key in KEYS:
-            env_file.defined.add(key)
+        problem = review_chunk(env_file, chunk)
+        if problem is None:
+            continue
+        if chunk.key in KEYS:
+            env_file.defined.add(str(chunk.key))
         if problem:
-            spans.setdefault(problem, []).append(span)
+            spans.setdefault(problem, []).append((chunk.first, chunk.last))
     for problem, where in spans.items():
         lines = lines_of(where)
         if lines.startswith("lines "):
@@ -583,6 +576,34 @@ def review(env_file: EnvFile, parsed: Parsed) -> None:
                                          key, "twice" if len(numbers) == 2
                                          else "%d times" % len(numbers),
                                          listed(numbers)))
+
+
+def review_chunk(env_file: EnvFile, chunk: Chunk) -> str | None:
+    """What is wrong with one chunk of the file (a problem with "%s" where
+    its lines go), "" for nothing, or None for a chunk that sets no key
+    this script reads (a comment, blank lines, another program's key)."""
+    key = chunk.key or ""
+    if chunk.error:
+        for other in map(key_at_start, chunk.text.split("\n")):
+            if other:
+                env_file.lost[other] = "inside %s, which python-dotenv " \
+                    "cannot parse" % lines_of([(chunk.first, chunk.last)])
+        return "%s cannot be parsed (python-dotenv skips it): write KEY=value"
+    if chunk.key is None:
+        return None                     # a comment or blank lines
+    if chunk.value is None:
+        return key + " (%s) has no '=': it is not set" if key in KEYS \
+            else "%s: not KEY=value (no '='); python-dotenv reads a name " \
+            "without a value"
+    if not (key.isascii() and key.isidentifier()):
+        return "%s: the name before '=' is not a variable name (letters, " \
+            "digits, _)"
+    if key in KEYS:
+        return review_value(env_file, chunk)
+    if key.upper() in KEYS:
+        return "%s: " + key.upper() + " written in other letters is not " \
+            "read (names are case-sensitive)"
+    return None                         # a key this script does not read
 
 
 def review_value(env_file: EnvFile, chunk: Chunk) -> str:
@@ -663,6 +684,21 @@ def read_example(path: str, dotenv: bool) -> dict[str, str] | None:
             if chunk.key in KEYS and not chunk.error}
 
 
+def find_installer() -> str:
+    """What installs into this venv: "uv" (a uv venv), "pip", or
+    "ensurepip" (a venv made without pip); "" outside a venv."""
+    if sys.prefix == sys.base_prefix:
+        return ""
+    config = read_text(os.path.join(sys.prefix, "pyvenv.cfg"), MAX_SCANNED)
+    if any(line.partition("=")[0].strip() == "uv"
+           for line in (config or "").splitlines()):
+        return "uv"
+    if not any(os.path.isdir(os.path.join(path or ".", "pip"))
+               for path in sys.path):
+        return "ensurepip"      # made --without-pip, or by a tool
+    return "pip"
+
+
 def gather(options: Options, environ: dict[str, str], here: str) -> Facts:
     """Read the .env file, the example, git and the files of this script's
     directory; git answers while the rest is read."""
@@ -673,13 +709,16 @@ def gather(options: Options, environ: dict[str, str], here: str) -> Facts:
         import dotenv  # noqa: F401  (only asks whether it is installed)
     except ImportError:
         facts.dotenv = False
+        facts.installer = find_installer()
+        facts.pyproject = os.path.isfile(os.path.join(
+            os.path.dirname(here), "pyproject.toml"))
     asking = None
     if env_file.path is not None and facts.dotenv:
         parsed = read_chunks(env_file.path)
         env_file.mode, env_file.error = parsed.mode, parsed.error
         review(env_file, parsed)
         if env_file.error is None:
-            asking = ask_git(env_file.path, "check-ignore", "-q")
+            asking = start_git(env_file.path, "check-ignore", "-q")
     facts.settings = resolve(environ, env_file)
     facts.example = read_example(os.path.join(here, EXAMPLE_NAME),
                                  facts.dotenv)
@@ -687,7 +726,7 @@ def gather(options: Options, environ: dict[str, str], here: str) -> Facts:
         here, [env_file.path] if env_file.path else [],
         loaded_secrets(facts.settings, facts.example or {}))
     if env_file.path is not None and env_file.error is None:
-        facts.git = git_status(env_file.path, asking)
+        facts.git = collect_git_status(env_file.path, asking)
     return facts
 
 
@@ -708,7 +747,7 @@ def looks_random(value: str) -> bool:
         and not any(word in value.lower() for word in PLACEHOLDER_WORDS)
 
 
-def secret_literals(line: str) -> bool:
+def holds_secret_literal(line: str) -> bool:
     """Whether a line holds a secret-looking literal: a secret word, then
     "=" or ":", then a random-looking value; or a URL with a password that
     is not a placeholder."""
@@ -758,7 +797,7 @@ def scan_for_secrets(directory: str, skip: list[str],
         found = [(key, value) for key, value in loaded if value in text]
         lines = text.split("\n")        # numbered as editors do
         for number in suspect_lines(text):
-            if secret_literals(lines[number]):
+            if holds_secret_literal(lines[number]):
                 findings.append(where % (number + 1)
                                 + "a secret-looking literal")
         for number, line in enumerate(lines if found else []):
@@ -810,7 +849,7 @@ def url_password(text: str | None) -> str | None:
 
 # --- git: is the .env file ignored? ------------------------------------------
 
-def ask_git(env_path: str, *command: str) -> int | None:
+def start_git(env_path: str, *command: str) -> int | None:
     """Start ``git <command> -- <file>`` in the file's directory, inside a
     repository only; its pid, or None.
 
@@ -835,7 +874,7 @@ def ask_git(env_path: str, *command: str) -> int | None:
         return None
 
 
-def exit_code(pid: int | None) -> int | None:
+def wait_for_exit(pid: int | None) -> int | None:
     """Wait at most GIT_TIMEOUT for a started command: its exit code, or
     None (it is then killed).
 
@@ -856,15 +895,16 @@ def exit_code(pid: int | None) -> int | None:
         os.sched_yield()
 
 
-def git_status(env_path: str, asking: int | None) -> str:
+def collect_git_status(env_path: str, asking: int | None) -> str:
     """'ignored', 'tracked' or 'not ignored', for env_path."""
     # check-ignore: 0 ignored, 1 not ignored (a tracked file is never
     # ignored), 128 not a repository or not trusted, None no answer.
-    code = exit_code(asking)
+    code = wait_for_exit(asking)
     if code == 0:
         return "ignored"
     if code == 1:
-        tracked = exit_code(ask_git(env_path, "ls-files", "--error-unmatch"))
+        tracked = wait_for_exit(start_git(env_path, "ls-files",
+                                          "--error-unmatch"))
         return "tracked" if tracked == 0 else "not ignored"
     return "ignored" if gitignore_says_ignored(env_path) else "not ignored"
 
@@ -1104,40 +1144,32 @@ def values_table(settings: dict[str, Setting], label: str) -> list[str]:
         for key, value, source in rows]
 
 
-def install_advice(here: str) -> list[str]:
+def install_advice(facts: Facts) -> list[str]:
     """How to install python-dotenv, pasteable where the user stands."""
-    requirements = shown_path(os.path.join(here, "requirements.txt"))
-    script = shown_path(os.path.join(here, "oracle.py"))
-    if sys.prefix != sys.base_prefix:
+    requirements = shown_path(os.path.join(facts.here, "requirements.txt"))
+    script = shown_path(os.path.join(facts.here, "oracle.py"))
+    python = escaped(quoted(sys.executable))
+    if facts.installer == "uv":
+        return ["Install it into this environment, then run again: uv pip "
+                "install --python %s -r %s" % (python, requirements)]
+    if facts.installer:
+        command = "%s -m pip install -r %s" % (python, requirements)
+        if facts.installer == "ensurepip":
+            command = "%s -m ensurepip && %s" % (python, command)
         return ["Install it into this environment, then run again: "
-                + venv_install(requirements)]
-    project = os.path.dirname(here)
+                + command]
     lines = ["Install it in a virtual environment, not into this global "
              "Python:",
              "  with venv:   %s -m venv matrix_env && matrix_env/bin/"
              "python -m pip install -r %s && matrix_env/bin/python %s"
-             % (escaped(quoted(sys.executable)), requirements, script)]
-    if os.path.isfile(os.path.join(project, "pyproject.toml")):
+             % (python, requirements, script)]
+    if facts.pyproject:
+        project = os.path.dirname(facts.here)
         poetry = "poetry" if os.path.relpath(project) == "." \
             else "poetry -P " + shown_path(project)
         lines.append("  with Poetry: %s install && %s run python %s"
                      % (poetry, poetry, script))
     return lines
-
-
-def venv_install(requirements: str) -> str:
-    """The command that installs a requirements file into this venv."""
-    python = escaped(quoted(sys.executable))
-    config = read_text(os.path.join(sys.prefix, "pyvenv.cfg"), MAX_SCANNED)
-    if any(line.partition("=")[0].strip() == "uv"
-           for line in (config or "").splitlines()):
-        return "uv pip install --python %s -r %s" % (python, requirements)
-    command = "%s -m pip install -r %s" % (python, requirements)
-    if not any(os.path.isdir(os.path.join(path or ".", "pip"))
-               for path in sys.path):
-        # A venv made --without-pip (or by a tool that adds none).
-        command = "%s -m ensurepip && %s" % (python, command)
-    return command
 
 
 def security_checks(facts: Facts) -> list[tuple[str, list[Finding]]]:
@@ -1162,48 +1194,59 @@ def security_checks(facts: Facts) -> list[tuple[str, list[Finding]]]:
             (overrides, check_overrides(facts))]
 
 
-def build_report(facts: Facts, show_values: bool
-                 ) -> tuple[list[list[str]], bool]:
-    """Judge the facts: the blocks of lines to print, and whether the
-    configuration is usable."""
-    settings = facts.settings
-    mode = (settings["MATRIX_MODE"].value or "").lower()
-    production = mode == "production"
-    label = escaped(os.path.basename(facts.env_file.path or ENV_FILE_NAME))
-    judged = judge_all(settings, facts.example or {})
+def closing_findings(facts: Facts, judged: dict[str, Judgement],
+                     mode: str, label: str) -> list[Finding]:
+    """The findings that the closing WARNING and ERROR lines tell."""
     findings = [judgement.finding for judgement in judged.values()]
     if mode not in MODES:
         findings.insert(0, Finding("invalid mode", "MATRIX_MODE must be "
                                    "development or production (set in %s)"
-                                   % source_of(settings["MATRIX_MODE"],
+                                   % source_of(facts.settings["MATRIX_MODE"],
                                                label)))
     if facts.requested and facts.env_file.error:
         # The file the user named could not be read: nothing else counts.
         findings.insert(0, Finding("unusable file", facts.env_file.error))
+    return [finding for finding in findings if finding]
+
+
+def loaded_block(judged: dict[str, Judgement], mode: str,
+                 production: bool) -> list[str]:
+    """The subject's "Configuration loaded" lines."""
+    lines = ["Configuration loaded:",
+             "Mode: " + (mode if mode in MODES else "invalid")]
+    for name, judgement in judged.items():
+        refused = level_of(judgement.finding, production) == "error"
+        lines.append("%s: %s" % (name, judgement.refused if refused
+                                 else judgement.status))
+    return lines
+
+
+def build_report(facts: Facts, show_values: bool
+                 ) -> tuple[list[list[str]], bool]:
+    """Judge the facts: the blocks of lines to print, and whether the
+    configuration is usable."""
+    mode = (facts.settings["MATRIX_MODE"].value or "").lower()
+    production = mode == "production"
+    label = escaped(os.path.basename(facts.env_file.path or ENV_FILE_NAME))
+    judged = judge_all(facts.settings, facts.example or {})
     said: dict[str | None, list[str]] = {"warn": [], "error": []}
-    for finding in findings:
-        if finding:
-            said.setdefault(level_of(finding, production), []).append(
-                finding.text)
+    for finding in closing_findings(facts, judged, mode, label):
+        said.setdefault(level_of(finding, production), []).append(
+            finding.text)
 
     blocks = [["ORACLE STATUS: Reading the Matrix..."]]
     if not facts.dotenv:
         blocks.append(["NOTE: python-dotenv is not installed: reading the "
-                       "real environment only."] + install_advice(facts.here))
-    loaded = ["Configuration loaded:",
-              "Mode: " + (mode if mode in MODES else "invalid")]
-    for name, judgement in judged.items():
-        refused = level_of(judgement.finding, production) == "error"
-        loaded.append("%s: %s" % (name, judgement.refused if refused
-                                  else judgement.status))
-    blocks += [loaded, security_block(security_checks(facts), production), [
+                       "real environment only."] + install_advice(facts))
+    blocks += [loaded_block(judged, mode, production),
+               security_block(security_checks(facts), production), [
         "Configuration file: " + (shown_path(facts.env_file.path)
                                   if facts.env_file.path else
                                   "none found (environment and defaults "
                                   "only)"),
         "Precedence: environment variables > .env file > defaults"]]
     if show_values:
-        blocks.append(values_table(settings, label))
+        blocks.append(values_table(facts.settings, label))
     if said["warn"]:
         blocks.append(["WARNING: " + text for text in said["warn"]])
     if said["error"]:

@@ -102,7 +102,7 @@ def drawing_seconds(points: int) -> float:
     loading = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(loading)
     values, injected = loading.simulate(points, 1999)
-    data = loading.Data(values, "bench")
+    data = loading.Data(values)
     data.injected = injected
     analysis, figure = loading.analyse(data)
     times = []

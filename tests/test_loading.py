@@ -481,7 +481,7 @@ def test_same_seed_same_picture_other_seed_other_numbers(
 
 def test_large_series_is_drawn_as_an_envelope() -> None:
     values, injected = loading.simulate(100_000, 1999)
-    data = loading.Data(values, "t")
+    data = loading.Data(values)
     data.injected = injected
     analysis, figure = loading.analyse(data)
     assert analysis.per_bin == 50
@@ -506,14 +506,14 @@ def test_large_series_is_drawn_as_an_envelope() -> None:
 def test_the_envelope_starts_above_4000_points(points: int,
                                                per_bin: int) -> None:
     values, _ = loading.simulate(points, 5)
-    analysis, figure = loading.analyse(loading.Data(values, "t"))
+    analysis, figure = loading.analyse(loading.Data(values))
     assert analysis.per_bin == per_bin
     assert len(figure.x) == (points if per_bin == 1 else loading.PLOT_BINS)
 
 
 def test_small_series_is_drawn_point_by_point() -> None:
     values, injected = loading.simulate(4000, 3)
-    data = loading.Data(values, "t")
+    data = loading.Data(values)
     data.injected = injected
     analysis, figure = loading.analyse(data)
     assert analysis.per_bin == 1 and figure.low == []
@@ -839,7 +839,7 @@ Pin = loading.Pin
      "cannot tell (several apply)"),
 ])
 def test_verdict(installed, pinned, locked, verdict) -> None:
-    assert loading.verdict(installed, pinned, locked) == verdict
+    assert loading.judge_versions(installed, pinned, locked) == verdict
 
 
 @pytest.mark.parametrize("text, version", [
@@ -914,10 +914,9 @@ def test_json_arrays(run_script, http_server, tmp_path: Path, body: str,
     [0.0, 1e-320] * 50 + [1.0],
 ])
 def test_extreme_but_usable_values_are_analysed(numbers: list[float]) -> None:
-    values, description = loading.numbers_from_text(
-        "\n".join(map(repr, numbers)))
-    assert values is not None, description
-    analysis, figure = loading.analyse(loading.Data(values, "t"))
+    data, error = loading.numbers_from_text("\n".join(map(repr, numbers)))
+    assert data is not None, error
+    analysis, figure = loading.analyse(data)
     png, error = loading.render_png(analysis, figure, "t")
     assert error == "" and png is not None and png[:8] == PNG_SIGNATURE
 
@@ -926,13 +925,13 @@ def test_extreme_but_usable_values_are_analysed(numbers: list[float]) -> None:
     (0.0036, "0.004"), (-0.0, "0.000"), (2.212, "2.212"), (1e-90, "1.000e-90"),
     (-3e99, "-3.000e+99"), (123456.789, "123456.789")])
 def test_results_show_every_magnitude(value: float, shown: str) -> None:
-    assert loading.number(value) == shown
+    assert loading.shown_number(value) == shown
 
 
 def test_titles_are_drawn_as_written_never_as_math() -> None:
     """A URL may hold "$": as mathtext, "$\\left($" would not even draw."""
     values, _ = loading.simulate(100, 1)
-    analysis, figure = loading.analyse(loading.Data(values, "t"))
+    analysis, figure = loading.analyse(loading.Data(values))
     png, error = loading.render_png(analysis, figure,
                                     "Matrix data from http://h/a$\\left($b")
     assert error == "" and png is not None
@@ -1174,7 +1173,8 @@ def test_credentials_in_the_url_are_masked(run_script, http_server,
     assert leaks(png, planted) == []
     options, _ = loading.parse_args(["--source", url])
     data, _ = loading.load_data(options)
-    assert data is not None and leaks(data.title, planted) == []
+    assert data is not None
+    assert leaks(loading.figure_title(data), planted) == []
 
 
 def test_canaries_in_arguments_never_reach_the_output(

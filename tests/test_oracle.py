@@ -673,7 +673,7 @@ def test_many_hardcoded_secrets_are_capped(run_script,
     ('"password": "Xk3-9dLq_2mZ8pW4vR"', True),
 ])
 def test_secret_literal_detection(line: str, found: bool) -> None:
-    assert oracle.secret_literals(line) is found
+    assert oracle.holds_secret_literal(line) is found
 
 
 def test_loaded_secret_in_a_committed_file_is_found(run_script,
