@@ -156,25 +156,6 @@ def gather_facts() -> dict[str, str]:
     return facts
 
 
-# Who made this interpreter's isolation, "" when it has none. A venv (PEP
-# 405) is signed in pyvenv.cfg by uv and virtualenv (which Poetry uses),
-# not by the standard library's venv; virtualenv < 20 set sys.real_prefix
-# instead; a named conda environment is a whole installation of its own
-# (prefix == base_prefix). conda's base is not isolated.
-def identify_creator(facts: dict[str, str], home: str) -> str:
-    prefix = facts["prefix"]
-    return (
-        ("uv " + facts["cfg:uv"] if "cfg:uv" in facts
-         else "virtualenv " + facts["cfg:virtualenv"]
-         if "cfg:virtualenv" in facts
-         else "venv (the standard library)" if home else "unknown")
-        if prefix != facts["base_prefix"]
-        else "virtualenv older than 20 (sys.real_prefix); better recreate "
-        "it with python -m venv" if facts["real_prefix"] not in ("", prefix)
-        else "conda (a named environment)"
-        if facts["conda"] not in ("", prefix) else "")
-
-
 # Every decision, and the text to print: the subject's block, then the
 # extra sections.
 def build_report(facts: dict[str, str]) -> str:
@@ -184,7 +165,22 @@ def build_report(facts: dict[str, str]) -> str:
     # virtualenv "version_info = 3.11.7.final.0" (recent releases both).
     made_with = ".".join((facts.get("cfg:version") or facts.get(
         "cfg:version_info", "")).split(".")[:3])
-    made_by = identify_creator(facts, home)
+    # Who made this interpreter's isolation, "" when it has none. A venv
+    # (PEP 405) is signed in pyvenv.cfg by uv and virtualenv (which Poetry
+    # uses), not by the standard library's venv; virtualenv < 20 set
+    # sys.real_prefix instead; a named conda environment is a whole
+    # installation of its own (prefix == base_prefix). conda's base is not
+    # isolated.
+    made_by = (
+        ("uv " + facts["cfg:uv"] if "cfg:uv" in facts
+         else "virtualenv " + facts["cfg:virtualenv"]
+         if "cfg:virtualenv" in facts
+         else "venv (the standard library)" if home else "unknown")
+        if prefix != facts["base_prefix"]
+        else "virtualenv older than 20 (sys.real_prefix); better recreate "
+        "it with python -m venv" if facts["real_prefix"] not in ("", prefix)
+        else "conda (a named environment)"
+        if facts["conda"] not in ("", prefix) else "")
     view = dict(facts, made_with=made_with, made_by=made_by,
                 name=path.basename(prefix))
     for key in view:
@@ -199,13 +195,12 @@ def build_report(facts: dict[str, str]) -> str:
         if home:
             text += "\nMade from the interpreter in: %(cfg:home)s"
         text += "\nGlobal packages visible here: %(global_visible)s"
-    return (text + trap_notes(facts, made_with)) % view
+    return (text + trap_notes(facts, home, made_with)) % view
 
 
 # Each trap, only when it applies, as a template for build_report's view.
-def trap_notes(facts: dict[str, str], made_with: str) -> str:
+def trap_notes(facts: dict[str, str], home: str, made_with: str) -> str:
     prefix, activated = facts["prefix"], facts["virtual_env"]
-    home = facts.get("cfg:home", "")
     notes = ""
     # activate only changes PATH: a pyenv shim or a python3.x called by
     # full name runs another interpreter; a moved venv's activate script
