@@ -647,14 +647,26 @@ def pip_command(requirements: str, script: str) -> str:
         return "%s -m venv matrix_env && matrix_env/bin/python -m pip " \
             "install -r %s && matrix_env/bin/python %s" % (
                 python, quoted(requirements), quoted(script))
-    if "uv" in pyvenv_keys(read_text(sys.prefix + "/pyvenv.cfg")):
+    installer = find_installer()
+    if installer == "uv":
         return "uv pip install --python %s -r %s" % (python,
                                                      quoted(requirements))
     command = "%s -m pip install -r %s" % (python, quoted(requirements))
-    if importlib.util.find_spec("pip") is None:
-        # A venv made --without-pip (or by a tool that adds none).
+    if installer == "ensurepip":
         command = "%s -m ensurepip && %s" % (python, command)
     return command
+
+
+def find_installer() -> str:
+    """What installs into this venv: "uv" (a uv venv), "pip", or
+    "ensurepip" (a venv made without pip); "" outside a venv."""
+    if sys.prefix == sys.base_prefix:
+        return ""
+    if "uv" in pyvenv_keys(read_text(sys.prefix + "/pyvenv.cfg")):
+        return "uv"
+    if importlib.util.find_spec("pip") is None:
+        return "ensurepip"      # made --without-pip, or by a tool
+    return "pip"
 
 
 def poetry_command(here: str, script: str) -> str:

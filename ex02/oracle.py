@@ -690,7 +690,8 @@ def find_installer() -> str:
     if sys.prefix == sys.base_prefix:
         return ""
     config = read_text(os.path.join(sys.prefix, "pyvenv.cfg"), MAX_SCANNED)
-    if any(line.partition("=")[0].strip() == "uv"
+    # Keys read as site.py reads them: lowercased.
+    if any(line.partition("=")[0].strip().lower() == "uv"
            for line in (config or "").splitlines()):
         return "uv"
     if not any(os.path.isdir(os.path.join(path or ".", "pip"))

@@ -3,7 +3,7 @@ same in both: one table of cases runs through each pair, so that the
 copies cannot drift apart."""
 import pytest
 
-from conftest import load_script
+from conftest import SCRIPTS, load_script, run, site_packages, venv_python
 
 oracle = load_script("oracle")
 loading = load_script("loading")
@@ -83,3 +83,43 @@ def test_both_scripts_tell_errors_alike() -> None:
 def test_both_scripts_name_unknown_options_alike(name: str,
                                                  shown: str) -> None:
     assert oracle.option_name(name) == loading.option_name(name) == shown
+
+
+FIND_INSTALLER = """
+import importlib.util, sys
+for path in sys.argv[1:]:
+    spec = importlib.util.spec_from_file_location("script", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    print(module.find_installer())
+"""
+
+
+@pytest.mark.parametrize("pip, cfg_line, installer", [
+    (False, "", "ensurepip"),
+    (True, "", "pip"),
+    (True, "uv = 0.5.11", "uv"),
+    (False, "UV = 0.5.11", "uv"),
+])
+def test_both_scripts_find_a_venvs_installer_alike(
+        fresh_venv, pip: bool, cfg_line: str, installer: str) -> None:
+    """Run in a real venv: one made without pip, one with a pip package
+    (a stand-in, found as pip is), one that uv signs in pyvenv.cfg."""
+    venv = fresh_venv()
+    if pip:
+        (site_packages(venv) / "pip").mkdir()
+        (site_packages(venv) / "pip" / "__init__.py").write_text("")
+    with open(venv / "pyvenv.cfg", "a", encoding="utf-8") as cfg:
+        cfg.write(cfg_line + "\n")
+    done = run([str(venv_python(venv)), "-c", FIND_INSTALLER,
+                str(SCRIPTS["oracle"]), str(SCRIPTS["loading"])])
+    assert done.returncode == 0, done.stderr
+    assert done.lines == [installer, installer]
+
+
+def test_both_scripts_find_no_installer_outside_a_venv(
+        global_python) -> None:
+    done = run([str(global_python), "-c", FIND_INSTALLER,
+                str(SCRIPTS["oracle"]), str(SCRIPTS["loading"])])
+    assert done.returncode == 0, done.stderr
+    assert done.lines == ["", ""]
