@@ -154,8 +154,11 @@ class EnvFile:
         self.values: dict[str, tuple[int, str]] = {}    # key: (line, value)
         self.defined: set[str] = set()      # keys assigned, even emptily
         self.assigned: dict[str, list[str]] = {}    # key: its lines
-        self.lost: dict[str, str] = {}      # key: where it is swallowed
-        self.problems: list[str] = []
+        # key: (the key whose quoted value swallows it, "" for lines that
+        # python-dotenv cannot parse; those lines)
+        self.lost: dict[str, tuple[str, tuple[int, int]]] = {}
+        # each problem (a sentence with "%s" where its lines go): its lines
+        self.spans: dict[str, list[tuple[int, int]]] = {}
         self.mode = 0                       # its permission bits
 
 
@@ -548,10 +551,9 @@ def key_at_start(line: str) -> str | None:
 
 
 def review(env_file: EnvFile, parsed: Parsed) -> None:
-    """Keep the known keys' values; name each silent corruption by key
-    and line, never by value. Each kind of problem is told once, with the
-    lines it is on, however often it repeats."""
-    spans: dict[str, list[tuple[int, int]]] = {}    # problem: its lines
+    """Keep the known keys' values; note each silent corruption by the
+    lines it is on, never by value."""
+    spans = env_file.spans
     if parsed.bom:
         spans["%s starts with a byte-order mark, which older python-dotenv "
               "releases read as part of the first key: save the file as "
@@ -564,18 +566,6 @@ def review(env_file: EnvFile, parsed: Parsed) -> None:
             env_file.defined.add(str(chunk.key))
         if problem:
             spans.setdefault(problem, []).append((chunk.first, chunk.last))
-    for problem, where in spans.items():
-        lines = lines_of(where)
-        if lines.startswith("lines "):
-            problem = problem.replace("skips it", "skips them")
-        env_file.problems.append(problem % lines)
-    for key, numbers in env_file.assigned.items():
-        if len(numbers) > 1:
-            env_file.problems.append("%s is set %s (lines %s): the last one "
-                                     "wins; keep one" % (
-                                         key, "twice" if len(numbers) == 2
-                                         else "%d times" % len(numbers),
-                                         listed(numbers)))
 
 
 def review_chunk(env_file: EnvFile, chunk: Chunk) -> str | None:
@@ -586,8 +576,7 @@ def review_chunk(env_file: EnvFile, chunk: Chunk) -> str | None:
     if chunk.error:
         for other in map(key_at_start, chunk.text.split("\n")):
             if other:
-                env_file.lost[other] = "inside %s, which python-dotenv " \
-                    "cannot parse" % lines_of([(chunk.first, chunk.last)])
+                env_file.lost[other] = ("", (chunk.first, chunk.last))
         return "%s cannot be parsed (python-dotenv skips it): write KEY=value"
     if chunk.key is None:
         return None                     # a comment or blank lines
@@ -618,8 +607,7 @@ def review_value(env_file: EnvFile, chunk: Chunk) -> str:
         inside = [k for k in map(key_at_start, chunk.text.split("\n")[1:])
                   if k]
         for other in inside:
-            env_file.lost[other] = "inside the quoted value of %s (%s)" % (
-                key, lines_of([(chunk.first, chunk.last)]))
+            env_file.lost[other] = (key, (chunk.first, chunk.last))
         return key + "'s quoted value runs over %s" + (
             ", swallowing the line of " + listed(inside) if inside
             else "") + ": close its quote on its first line if that is " \
@@ -1053,6 +1041,24 @@ def level_of(finding: Finding | None, production: bool) -> str | None:
     return POLICY.get(finding.kind, ("warn", "warn"))[production]
 
 
+def file_problems(env_file: EnvFile) -> list[str]:
+    """Each kind of problem in the file told once, with the lines it is
+    on, however often it repeats; then the keys set more than once."""
+    problems = []
+    for problem, where in env_file.spans.items():
+        lines = lines_of(where)
+        if lines.startswith("lines "):
+            problem = problem.replace("skips it", "skips them")
+        problems.append(problem % lines)
+    for key, numbers in env_file.assigned.items():
+        if len(numbers) > 1:
+            problems.append("%s is set %s (lines %s): the last one wins; "
+                            "keep one" % (key, "twice" if len(numbers) == 2
+                                          else "%d times" % len(numbers),
+                                          listed(numbers)))
+    return problems
+
+
 def check_env_file(facts: Facts) -> list[Finding]:
     """Problems with the .env file, each with its fix; [] when all is well."""
     env_file = facts.env_file
@@ -1064,15 +1070,19 @@ def check_env_file(facts: Facts) -> list[Finding]:
             shown_path(os.path.join(facts.here, ENV_FILE_NAME))))]
     if env_file.error:
         return [Finding("", env_file.error)]
-    found = [Finding("", problem) for problem in env_file.problems]
+    found = [Finding("", problem) for problem in file_problems(env_file)]
     for key in KEYS:
         # A key may be left out of the file when the environment sets it.
         if key in env_file.defined \
                 or facts.settings[key].origin == "environment":
             continue
         if key in env_file.lost:
-            found.append(Finding("", "%s is %s: fix the quote there" % (
-                key, env_file.lost[key])))
+            owner, span = env_file.lost[key]
+            where = "the quoted value of %s (%s)" % (owner, lines_of([span])) \
+                if owner else "%s, which python-dotenv cannot parse" \
+                % lines_of([span])
+            found.append(Finding("", "%s is inside %s: fix the quote there"
+                                 % (key, where)))
         else:
             found.append(Finding("", "%s is not defined: add %s=... (see %s)"
                                  % (key, key, EXAMPLE_NAME)))
