@@ -499,6 +499,38 @@ def test_large_series_is_drawn_as_an_envelope() -> None:
     assert figure.injected_x == injected.tolist()
     assert figure.marked_x == sorted(figure.marked_x)
     assert set(injected.tolist()) <= set(figure.marked_x)
+    # The rolling mean is drawn as the mean of each bin.
+    import pandas as pd
+    rolling = pd.Series(values).rolling(analysis.window, center=True,
+                                        min_periods=1).mean().to_numpy()
+    for index in (0, 17, loading.PLOT_BINS - 1):
+        start = figure.x[index]
+        assert figure.rolling[index] == pytest.approx(
+            rolling[start:start + 50].mean())
+
+
+@pytest.mark.parametrize("points, scale", [(1000, 1.0), (1000, 1e6),
+                                           (50_000, 1e-6)])
+def test_the_histogram_holds_every_residual_in_sigmas(points: int,
+                                                      scale: float) -> None:
+    values, _ = loading.simulate(points, 11)
+    analysis, figure = loading.analyse(loading.Data(values * scale))
+    limit = max(analysis.strongest, loading.ANOMALY_SIGMA) * 1.05
+    assert figure.edges[0] == pytest.approx(-limit)
+    assert figure.edges[-1] == pytest.approx(limit)
+    assert sum(figure.counts) == points
+
+
+def test_the_title_says_where_the_data_comes_from(http_server) -> None:
+    options, _ = loading.parse_args(["--seed", "7", "--points", "50"])
+    data, _ = loading.load_data(options)
+    assert data is not None
+    assert loading.figure_title(data) == "Simulated Matrix data (seed 7)"
+    url = http_server.serve("/t.csv", "\n".join(["1", "2"] * 20))
+    options, _ = loading.parse_args(["--source", url])
+    data, _ = loading.load_data(options)
+    assert data is not None
+    assert loading.figure_title(data) == "Matrix data from " + url
 
 
 @pytest.mark.parametrize("points, per_bin", [
@@ -893,6 +925,27 @@ def test_csv_without_a_header(run_script, http_server,
     assert "Processing 100 data points..." in done.lines
 
 
+def test_a_header_with_one_numeric_name_is_a_header(
+        run_script, http_server, tmp_path: Path) -> None:
+    """Only a first line of numbers alone makes a CSV headerless."""
+    url = http_server.serve("/years.csv", "city,2024\n" + "\n".join(
+        "%s,%d" % ("abc"[i % 3], i % 9) for i in range(50)))
+    done = fetch(run_script, url, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Received: CSV, 50 values from column '2024'" in done.lines
+
+
+def test_a_long_column_name_is_cut(run_script, http_server,
+                                   tmp_path: Path) -> None:
+    name = "reading_" + "x" * 200
+    url = http_server.serve("/long.json", "[" + ", ".join(
+        '{"%s": %d}' % (name, i % 7) for i in range(30)) + "]")
+    done = fetch(run_script, url, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Received: JSON, 30 values from column 'reading_%s..." % (
+        "x" * 28) in done.lines
+
+
 @pytest.mark.parametrize("body, count", [
     ("[" + ", ".join(str(i % 13) for i in range(120)) + "]", 120),
     ("[" + ", ".join('{"t": "x%d", "v": %d}' % (i, i % 5)
@@ -959,6 +1012,8 @@ def test_fetched_data_is_analysed_without_injected_anomalies(
     ("/endless", {"endless": True}, "the body is over the 16 MiB limit"),
     ("/error", {"body": "boom", "status": 500},
      "the server answered HTTP 500"),
+    ("/bad-request", {"body": "1\n" * 20, "status": 400},
+     "the server answered HTTP 400 Bad Request"),
     ("/huge", {"body": "1e308\n-1e308\n" * 20},
      "its values reach 1e+308: float64 statistics need magnitudes between "
      "1e-100 and 1e+100 (scale the data)"),

@@ -885,6 +885,10 @@ def test_without_python_dotenv_globally(run_script, project: Path,
         "  with Poetry: poetry install && poetry run python ex02/oracle.py"]
     assert advice(there.lines)[3] == "  with Poetry: poetry -P {0} install " \
         "&& poetry -P {0} run python {0}/ex02/oracle.py".format(project)
+    # A module without pyproject.toml has no Poetry route to offer.
+    (project / "pyproject.toml").unlink()
+    alone = run_oracle(run_script, project, python=python)
+    assert advice(alone.lines)[1:] == advice(here.lines)[1:3]
 
 
 def test_pasted_venv_route_works_from_another_directory(
