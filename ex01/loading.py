@@ -191,16 +191,16 @@ class Figure:
     """The figure's data, a few thousand values whatever the points."""
 
     def __init__(self) -> None:
-        self.x: list[float] = []
+        self.x: list[int] = []          # point indices
         self.signal: list[float] = []   # when every point is drawn
         self.low: list[float] = []      # else each bin's minimum ...
         self.high: list[float] = []     # ... and maximum
         self.rolling: list[float] = []
-        self.marked_x: list[float] = []
+        self.marked_x: list[int] = []
         self.marked_y: list[float] = []
-        self.injected_x: list[float] = []
+        self.injected_x: list[int] = []
         self.injected_y: list[float] = []
-        self.counts: list[float] = []   # the residuals' histogram
+        self.counts: list[int] = []     # the residuals' histogram
         self.edges: list[float] = []
 
 

@@ -606,8 +606,9 @@ def conda_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(sys, "prefix", str(prefix))
     monkeypatch.setattr(sys, "base_prefix", str(prefix))
     monkeypatch.setattr(sys, "executable", str(prefix / "bin" / "python"))
-    return tmp_path / "miniconda3" / "lib" / \
-        ("python%d.%d" % sys.version_info[:2]) / "site-packages"
+    # Where this platform's site.py puts base's packages: lib/python3.X/
+    # site-packages, or Debian's local/lib/python3.X/dist-packages first.
+    return Path(site.getsitepackages([str(tmp_path / "miniconda3")])[0])
 
 
 def test_named_conda_env_is_isolated_and_sees_base_packages(
