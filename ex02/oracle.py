@@ -154,7 +154,7 @@ class EnvFile:
         self.values: dict[str, tuple[int, str]] = {}    # key: (line, value)
         self.defined: set[str] = set()      # keys assigned, even emptily
         self.assigned: dict[str, list[str]] = {}    # key: its lines
-        # key: (the key whose quoted value swallows it, "" for lines that
+        # key: (the key whose value swallows it, "" for lines that
         # python-dotenv cannot parse; those lines)
         self.lost: dict[str, tuple[str, tuple[int, int]]] = {}
         # each problem (a sentence with "%s" where its lines go): its lines
@@ -287,9 +287,14 @@ def clipped(text: str, limit: int = MAX_ECHOED) -> str:
     return shown if len(shown) <= limit else shown[:limit - 3] + "..."
 
 
+class OutputError(Exception):
+    """Standard output cannot be written (a full disk, a closed file)."""
+
+
 def show(text: str) -> None:
     """Write to stdout now. A reader that stops early (| head) is normal:
-    the rest is dropped. Any other write error reaches main as OSError."""
+    the rest is dropped. Any other write error is raised as OutputError,
+    for main."""
     if sys.stdout.closed:
         return
     try:
@@ -297,6 +302,9 @@ def show(text: str) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         close_stdout()
+    except OSError as error:
+        close_stdout()
+        raise OutputError(error.strerror or str(error)) from None
 
 
 def close_stdout() -> None:
@@ -357,7 +365,9 @@ def parse_url(text: str) -> Url | None:
 
 def address_problem(url: Url) -> str | None:
     """Why the host or port cannot be a network address, or None."""
-    if url.port and not (url.port.isdigit() and 0 < int(url.port) < 65536):
+    # isdigit() alone takes "²" and "٣": only ASCII digits make a port.
+    if url.port and not (url.port.isdigit() and url.port.isascii()
+                         and 0 < int(url.port) < 65536):
         return "its port is not a number from 1 to 65535"
     if url.host.startswith("["):
         if not url.host.endswith("]") or not all(
@@ -416,8 +426,26 @@ def shown_value(key: str, value: str) -> str:
 def shown_path(path: str) -> str:
     """A path as the user can paste it where they stand: relative unless
     that climbs out, quoted for the shell when it must be, escaped."""
-    relative = os.path.relpath(path)
+    relative = relative_path(path)
     return escaped(quoted(path if relative.startswith("..") else relative))
+
+
+def relative_path(path: str) -> str:
+    """path relative to the working directory; as it is when that
+    directory was deleted (its path is then unknown: getcwd fails)."""
+    try:
+        return os.path.relpath(path)
+    except OSError:
+        return path
+
+
+def absolute_path(path: str) -> str:
+    """os.path.abspath, or the path as it is (normalized) when the working
+    directory was deleted."""
+    try:
+        return os.path.abspath(path)
+    except OSError:
+        return os.path.normpath(path)
 
 
 def quoted(word: str) -> str:
@@ -612,6 +640,18 @@ def review_value(env_file: EnvFile, chunk: Chunk) -> str:
             ", swallowing the line of " + listed(inside) if inside
             else "") + ": close its quote on its first line if that is " \
             "not meant"
+    breaks = [c for c in value if ("x" + c + "x").splitlines() != ["x" + c
+                                                                   + "x"]]
+    if breaks:
+        # U+2028, U+0085, \r, \f...: an editor may draw a new line there,
+        # python-dotenv ends lines only at \n; what follows is the value.
+        inside = [k for k in map(key_at_start, value.splitlines()[1:]) if k]
+        for other in inside:
+            env_file.lost[other] = (key, (chunk.first, chunk.last))
+        return key + " (%s) holds a line break that is not a newline (" + \
+            "U+%04X" % ord(breaks[0]) + "): python-dotenv reads what " \
+            "follows it as part of the value" + (
+                ", swallowing " + listed(inside) if inside else "")
     if "${" in value:
         # load_dotenv() expands ${VAR} even in single quotes; this script
         # reads values as written, so say where they differ.
@@ -772,7 +812,8 @@ def scan_for_secrets(directory: str, skip: list[str],
         names = sorted(os.listdir(directory))
     except OSError:
         return findings
-    skipped = {os.path.realpath(path) for path in skip}
+    skipped = {os.path.realpath(absolute_path(path)) for path in skip
+               if os.path.isabs(absolute_path(path))}
     for name in names:
         path = os.path.join(directory, name)
         # .env and its local variants (.env.local...) are not committed.
@@ -851,7 +892,7 @@ def start_git(env_path: str, *command: str) -> int | None:
         return None
     argv = ["git", "--no-pager", "-c", "core.fsmonitor=false",
             "-c", "core.hooksPath=" + os.devnull, "-c", "core.pager=cat",
-            "-C", os.path.dirname(os.path.abspath(env_path)), *command,
+            "-C", os.path.dirname(absolute_path(env_path)) or ".", *command,
             "--", os.path.basename(env_path)]
     environ = dict(os.environ, GIT_OPTIONAL_LOCKS="0",
                    GIT_TERMINAL_PROMPT="0", GIT_PAGER="cat")
@@ -927,7 +968,7 @@ def gitignore_says_ignored(env_path: str) -> bool:
 def up_to_repository(path: str) -> list[str]:
     """The directories from path's own up to the one holding .git (a
     directory, or a file in a worktree), or up to / outside a repository."""
-    directory = os.path.dirname(os.path.abspath(path))
+    directory = os.path.dirname(absolute_path(path))
     chain = [directory]
     while not os.path.exists(os.path.join(directory, ".git")) \
             and os.path.dirname(directory) != directory:
@@ -1078,10 +1119,10 @@ def check_env_file(facts: Facts) -> list[Finding]:
             continue
         if key in env_file.lost:
             owner, span = env_file.lost[key]
-            where = "the quoted value of %s (%s)" % (owner, lines_of([span])) \
+            where = "the value of %s (%s)" % (owner, lines_of([span])) \
                 if owner else "%s, which python-dotenv cannot parse" \
                 % lines_of([span])
-            found.append(Finding("", "%s is inside %s: fix the quote there"
+            found.append(Finding("", "%s is inside %s: fix it there"
                                  % (key, where)))
         else:
             found.append(Finding("", "%s is not defined: add %s=... (see %s)"
@@ -1176,7 +1217,7 @@ def install_advice(facts: Facts) -> list[str]:
              % (python, requirements, script)]
     if facts.pyproject:
         project = os.path.dirname(facts.here)
-        poetry = "poetry" if os.path.relpath(project) == "." \
+        poetry = "poetry" if relative_path(project) == "." \
             else "poetry -P " + shown_path(project)
         lines.append("  with Poetry: %s install && %s run python %s"
                      % (poetry, poetry, script))
@@ -1290,14 +1331,11 @@ def main(argv: list[str]) -> int:
         here = os.path.dirname(os.path.realpath(__file__))
         facts = gather(options, dict(os.environ), here)
         blocks, usable = build_report(facts, options.show)
-        try:
-            show("\n\n".join("\n".join(block) for block in blocks))
-        except OSError as failure:
-            close_stdout()
-            say_error("cannot write the output: %s"
-                      % (failure.strerror or failure))
-            return 1
+        show("\n\n".join("\n".join(block) for block in blocks))
         return 0 if usable else 1
+    except OutputError as failure:
+        say_error("cannot write the output: %s" % failure)
+        return 1
     except KeyboardInterrupt:
         say_error("interrupted")
         return 130

@@ -23,7 +23,10 @@ SCRIPTS = {
 }
 # The environment a user's shell gives every run; tests add what they need.
 # VIRTUAL_ENV, PYTHONPATH, MATRIX_* and the rest are deliberately left out.
-PASSED_THROUGH = ("PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR")
+# POETRY_VIRTUALENVS_PATH: where the user keeps Poetry's environments (CI
+# keeps one per interpreter); a pasted poetry command must find the same.
+PASSED_THROUGH = ("PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR",
+                  "POETRY_VIRTUALENVS_PATH")
 
 
 class Result(NamedTuple):

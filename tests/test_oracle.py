@@ -3,6 +3,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -457,13 +458,29 @@ def test_mode_is_case_insensitive(run_script, project: Path) -> None:
      "KEY=value"),
     (b'API_KEY="abc\nLOG_LEVEL=DEBUG\nX="y"\nMATRIX_MODE=development\n',
      "LOG_LEVEL is inside lines 1-3, which python-dotenv cannot parse: fix "
-     "the quote there"),
+     "it there"),
     (b'API_KEY="abc\nLOG_LEVEL=DEBUG\n"\n',
      "API_KEY's quoted value runs over lines 1-3, swallowing the line of "
      "LOG_LEVEL: close its quote on its first line if that is not meant"),
     (b'API_KEY="abc\nLOG_LEVEL=DEBUG\n"\n',
-     "LOG_LEVEL is inside the quoted value of API_KEY (lines 1-3): fix the "
-     "quote there"),
+     "LOG_LEVEL is inside the value of API_KEY (lines 1-3): fix it there"),
+    # Line breaks that are not \n: an editor starts a new line there,
+    # python-dotenv does not.
+    ("API_KEY=abcdefghijklmnop1234\u2028MATRIX_MODE=production\n".encode(),
+     "API_KEY (line 1) holds a line break that is not a newline (U+2028): "
+     "python-dotenv reads what follows it as part of the value, swallowing "
+     "MATRIX_MODE"),
+    ("API_KEY=abcdefghijklmnop1234\u2028MATRIX_MODE=production\n".encode(),
+     "MATRIX_MODE is inside the value of API_KEY (line 1): fix it there"),
+    ("LOG_LEVEL=DEBUG\u2029x\n".encode(), "LOG_LEVEL (line 1) holds a line "
+     "break that is not a newline (U+2029): python-dotenv reads what "
+     "follows it as part of the value"),
+    ("LOG_LEVEL=DEBUG\x85x\n".encode(), "LOG_LEVEL (line 1) holds a line "
+     "break that is not a newline (U+0085): python-dotenv reads what "
+     "follows it as part of the value"),
+    (b"LOG_LEVEL='DEBUG\x0cx'\n", "LOG_LEVEL (line 1) holds a line "
+     "break that is not a newline (U+000C): python-dotenv reads what "
+     "follows it as part of the value"),
 ])
 def test_parse_problems_are_named_by_key_and_line(run_script, project: Path,
                                                   text: bytes,
@@ -1115,3 +1132,47 @@ def test_run_through_a_symbolic_link(run_script, project: Path,
 def test_escaped_keeps_printable_text() -> None:
     assert oracle.escaped("C:\\matrix_env é") == "C:\\matrix_env é"
     assert oracle.escaped("a\nb\x1b\udcff") == "a\\nb\\x1b\\udcff"
+
+
+# --- A working directory that no longer exists -------------------------------
+
+@pytest.mark.parametrize("mode", ["development", "production"])
+@pytest.mark.parametrize("args", [(), ("--env-file", "x.env"),
+                                  ("--env-file", "ABSOLUTE")])
+def test_a_deleted_working_directory_is_no_traceback(
+        project: Path, tmp_path: Path, mode: str,
+        args: tuple[str, ...]) -> None:
+    """os.getcwd() fails there: paths are shown as they were given."""
+    write_env(project)
+    args = tuple(str(project / "ex02" / ".env") if arg == "ABSOLUTE"
+                 else arg for arg in args)
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    done = subprocess.run(
+        ["bash", "-c", 'cd "$0" && rmdir "$0" && exec "$@"', str(gone),
+         sys.executable, str(project / "ex02" / "oracle.py"), *args],
+        capture_output=True, text=True, env=clean_env({"MATRIX_MODE": mode}),
+        timeout=120)
+    assert "Traceback" not in done.stderr + done.stdout
+    assert done.stdout.startswith("ORACLE STATUS: Reading the Matrix...\n")
+    assert done.returncode in (0, 1)
+    if args and args[1] == "x.env":
+        assert "[WARN] .env file: cannot read x.env: No such file or " \
+            "directory" in done.stdout.splitlines()
+        assert done.returncode == 1
+    else:
+        assert "Mode: " + mode in done.stdout.splitlines()
+
+
+@pytest.mark.parametrize("port", ["²", "٣", "１２", "3²"])
+@pytest.mark.parametrize("key", ["DATABASE_URL", "ZION_ENDPOINT"])
+def test_non_ascii_digits_are_not_a_port(run_script, project: Path,
+                                         port: str, key: str) -> None:
+    """isdigit() takes superscripts and other scripts' digits; int() does
+    not: only ASCII digits make a port."""
+    url = ("postgresql://db:%s/x" if key == "DATABASE_URL"
+           else "https://zion.example:%s/api") % port
+    done = run_oracle(run_script, project, env={key: url})
+    assert "Traceback" not in done.stderr
+    assert "its port is not a number from 1 to 65535" in done.stdout
+    assert port not in done.stdout

@@ -157,22 +157,27 @@ def test_piped_into_head_exits_as_it_would_have(name: str, buffering: str,
     assert len(done.stdout.splitlines()) == 1 and done.stderr == ""
 
 
+@pytest.mark.parametrize("args", [None, ("--help",), ("-h",)])
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
-def test_a_full_disk_is_one_line(name: str, tmp_path: Path) -> None:
+def test_a_full_disk_is_one_line(name: str, args: "tuple[str, ...] | None",
+                                 tmp_path: Path) -> None:
+    """The report and every early exit that writes to stdout (--help)."""
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full")
     with open("/dev/full", "w") as full:
-        done = run_with_stdout(name, full.fileno(), tmp_path)
+        done = run_with_stdout(name, full.fileno(), tmp_path, args=args)
     assert done.returncode == 1
     assert done.stderr == "%s: cannot write the output: No space left on " \
         "device\n" % existing(name).name
 
 
+@pytest.mark.parametrize("args", [None, ("--help",)])
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
-def test_a_stdout_open_for_reading_is_one_line(name: str,
-                                               tmp_path: Path) -> None:
+def test_a_stdout_open_for_reading_is_one_line(
+        name: str, args: "tuple[str, ...] | None", tmp_path: Path) -> None:
     with open(os.devnull) as read_only:
-        done = run_with_stdout(name, read_only.fileno(), tmp_path)
+        done = run_with_stdout(name, read_only.fileno(), tmp_path,
+                               args=args)
     assert done.returncode == 1
     assert done.stderr == "%s: cannot write the output: Bad file " \
         "descriptor\n" % existing(name).name
