@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import numpy.typing
     from matplotlib.axes import Axes
     from pandas import DataFrame
-    from requests import Response
+    from requests import Response, Session
 
     Floats = numpy.typing.NDArray[numpy.float64]
     Indices = numpy.typing.NDArray[numpy.int64]
@@ -57,12 +57,29 @@ MAX_POINTS = 20_000_000
 DEFAULT_SEED = 1999
 MAX_SEED = 2 ** 64 - 1
 DEFAULT_OUTPUT = "matrix_analysis.png"
+PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"     # a PNG's last chunk
 
 CONNECT_TIMEOUT = 3.05              # seconds to connect
 READ_TIMEOUT = 10.0                 # seconds the server may stay silent
 FETCH_DEADLINE = 30.0               # seconds for the whole transfer
 FETCH_LIMIT = 16 * 1024 * 1024      # bytes of body accepted from --source
 MAX_REDIRECTS = 5
+# The standard reason phrases (RFC 9110) of the errors a fetch meets; the
+# server's own phrase is never shown.
+STATUS_PHRASES = {
+    400: "Bad Request", 401: "Unauthorized", 402: "Payment Required",
+    403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+    406: "Not Acceptable", 407: "Proxy Authentication Required",
+    408: "Request Timeout", 409: "Conflict", 410: "Gone",
+    411: "Length Required", 412: "Precondition Failed",
+    413: "Content Too Large", 414: "URI Too Long",
+    415: "Unsupported Media Type", 416: "Range Not Satisfiable",
+    421: "Misdirected Request", 422: "Unprocessable Content",
+    429: "Too Many Requests", 451: "Unavailable For Legal Reasons",
+    500: "Internal Server Error", 501: "Not Implemented",
+    502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+    505: "HTTP Version Not Supported", 511: "Network Authentication Required",
+}
 # Beyond these magnitudes float64 sums and squares overflow or underflow,
 # and the statistics would be false: such data is refused.
 MAX_MAGNITUDE = 1e100
@@ -92,9 +109,10 @@ options:
                  silence at most, %g s and %d MiB for the whole transfer;
                  credentials, query and fragment are never shown
   --output PATH  where to write the PNG (default %s); the picture is made
-                 in memory first, then written; an existing file is
-                 replaced, and a symbolic link is followed (its target is
-                 replaced)
+                 in memory, written to a temporary file beside PATH and
+                 renamed over it: PATH holds the old figure or the new
+                 one, whole. A symbolic link there is replaced by the
+                 file; a folder, FIFO or device is refused
   -h, --help     show this help and exit
 
 exit status: 0 success, 1 a problem to fix (missing or broken dependency,
@@ -259,6 +277,10 @@ def apply_option(options: Options, name: str, value: str) -> str | None:
     elif name == "--source":
         if not value.lower().startswith(("http://", "https://")):
             return "--source takes an http:// or https:// URL"
+        if "\\" in value:
+            # requests reads "\" as "/": the host contacted would not be
+            # the host shown.
+            return "--source: a URL cannot hold '\\' (write it as %5C)"
         options.source = value
     else:
         if not value.lower().endswith(".png"):
@@ -695,12 +717,14 @@ def shown_url(url: str) -> str:
 
     The userinfo runs to the last "@", so that a password holding "/",
     "?", "#" or "@" unencoded is still taken for a password (and hidden);
-    an "@" in a query then hides more than it must, never less.
+    an "@" in a query then hides more than it must, never less. A "\\"
+    is no URL's: requests takes it for a "/" and browsers too, so what
+    would be shown as the host is not the host contacted.
     """
     scheme, sep, rest = url.partition("://")
     if not sep or not scheme[:1].isalpha() or not url.isprintable() \
             or not all(c.isalnum() or c in "+-." for c in scheme) \
-            or any(c.isspace() for c in url):
+            or "\\" in url or any(c.isspace() for c in url):
         return "(not a URL: hidden)"
     userinfo, at, rest = rest.rpartition("@")
     rest, hash_sign, _ = rest.partition("#")
@@ -715,7 +739,8 @@ def shown_url(url: str) -> str:
     else:
         host, _, port = hostport.partition(":")
         valid_host = all(c.isalnum() or c in "-._~%" for c in host)
-    if not valid_host or port and not (port.isdigit()
+    # isdigit() alone takes "²" and "٣": only ASCII digits make a port.
+    if not valid_host or port and not (port.isdigit() and port.isascii()
                                        and 0 < int(port) < 65536):
         # "user:PASSWORD/db" without "@" reads as host:port: hide it all.
         return scheme.lower() + "://(not a valid host and port: hidden)"
@@ -807,21 +832,34 @@ class Deadline:
     threads and signals are not authorized imports. So this profile hook,
     which Python calls at every function call while it is set, looks at
     the clock whenever the socket is read (socket.SocketIO.readinto, the
-    one way http.client reads, TLS or not) and raises TimeoutError once
-    the deadline has passed: a server that trickles its status line,
-    headers or body a byte at a time is cut off.
+    one way http.client reads, TLS or not): it gives that read no more
+    time than is left (a read begun a second before the deadline must not
+    wait the whole read timeout), and raises TimeoutError once the
+    deadline has passed: a server that trickles its status line, headers
+    or body a byte at a time is cut off in time.
     """
 
     def __init__(self) -> None:
         self.at = now() + FETCH_DEADLINE
-        self.passed = False
+        self.cut = False        # a read was given less than READ_TIMEOUT
+
+    def left(self) -> float:
+        return self.at - now()
 
     def __call__(self, frame: object, event: str, _arg: object) -> None:
-        if event == "call" and getattr(getattr(frame, "f_code", None),
-                                       "co_name", "") == "readinto":
-            self.passed = self.passed or now() > self.at
-            if self.passed:
-                raise TimeoutError("deadline")
+        if event != "call" or getattr(getattr(frame, "f_code", None),
+                                      "co_name", "") != "readinto":
+            return
+        left = self.left()
+        if left <= 0:
+            self.cut = True
+            raise TimeoutError("deadline")
+        reader = getattr(frame, "f_locals", {}).get("self")
+        settimeout = getattr(getattr(reader, "_sock", None), "settimeout",
+                             None)
+        if settimeout is not None:
+            self.cut = left < READ_TIMEOUT
+            settimeout(min(READ_TIMEOUT, left))
 
 
 def fetch_text(url: str) -> tuple[str | None, str | None]:
@@ -836,15 +874,12 @@ def fetch_text(url: str) -> tuple[str | None, str | None]:
     sys.setprofile(deadline)
     try:
         with requests.Session() as session:
-            session.max_redirects = MAX_REDIRECTS
-            with session.get(url, stream=True, timeout=(
-                    CONNECT_TIMEOUT, READ_TIMEOUT)) as reply:
-                body, error = read_body(reply)
+            body, error = follow_redirects(session, url, deadline)
     except Exception as failure:  # requests and urllib3 raise many kinds
-        if deadline.passed:
-            return None, "the transfer took longer than %g s" \
-                % FETCH_DEADLINE
-        return None, failure_reason(failure)
+        reason = failure_reason(failure)
+        if deadline.cut and reason.startswith("the server stopped"):
+            reason = "the transfer took longer than %g s" % FETCH_DEADLINE
+        return None, reason
     finally:
         sys.setprofile(profiler)
     if body is None:
@@ -855,13 +890,61 @@ def fetch_text(url: str) -> tuple[str | None, str | None]:
         return None, "the body is not UTF-8 text"
 
 
+def follow_redirects(session: "Session", url: str, deadline: Deadline
+                     ) -> tuple[bytes | None, str | None]:
+    """GET url, and the redirects it answers with, by hand: requests would
+    read each redirect's whole body (to reuse the connection), whatever
+    its size, before any limit of ours applies."""
+    import requests
+
+    auth = requests.utils.get_auth_from_url(url)
+    for _ in range(MAX_REDIRECTS + 1):
+        left = deadline.left()
+        if left <= 0:
+            return None, "the transfer took longer than %g s" \
+                % FETCH_DEADLINE
+        # The environment's proxies and certificate bundle, as requests
+        # reads them; not ~/.netrc, which requests would open blindly (a
+        # FIFO there would hang the run).
+        session.trust_env = True
+        settings = session.merge_environment_settings(url, {}, True, None,
+                                                      None)
+        session.trust_env = False
+        with session.get(url, stream=True, allow_redirects=False,
+                         auth=auth if any(auth) else None,
+                         proxies=settings["proxies"],
+                         verify=settings["verify"],
+                         timeout=(min(CONNECT_TIMEOUT, left),
+                                  min(READ_TIMEOUT, left))) as reply:
+            target = session.get_redirect_target(reply)
+            if target is None:
+                return read_body(reply)
+        previous = requests.compat.urlparse(url)
+        url = requests.compat.urljoin(reply.url, target)
+        # Credentials go on to the same scheme, host and port only.
+        following = requests.compat.urlparse(url)
+        if any(requests.utils.get_auth_from_url(url)):
+            auth = requests.utils.get_auth_from_url(url)
+        elif (previous.scheme, previous.hostname, previous.port) != (
+                following.scheme, following.hostname, following.port):
+            auth = ("", "")
+    return None, "more than %d redirects" % MAX_REDIRECTS
+
+
 def read_body(reply: "Response") -> tuple[bytes | None, str | None]:
     """The body of a reply, read up to FETCH_LIMIT; or None and why."""
     if reply.status_code >= 400:
-        return None, "the server answered HTTP %d %s" % (
-            reply.status_code, clipped(str(reply.reason or ""), 40))
+        # The reason phrase is the server's text, and a server or proxy
+        # may echo the request target (query and token) in it: the
+        # standard phrase is shown instead.
+        return None, ("the server answered HTTP %d %s" % (
+            reply.status_code, STATUS_PHRASES.get(reply.status_code, ""))
+        ).rstrip()
     declared = reply.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > FETCH_LIMIT:
+    if declared and not (declared.isdigit() and declared.isascii()):
+        return None, "the reply is not valid HTTP (its Content-Length is " \
+            "not a number)"
+    if declared and int(declared) > FETCH_LIMIT:
         return None, "the body is %s bytes, over the %d MiB limit" % (
             declared, FETCH_LIMIT // (1024 * 1024))
     body = bytearray()
@@ -1247,21 +1330,61 @@ def draw_residuals(axes: "Axes", figure: Figure) -> None:
 
 
 def save(png: bytes, output: str) -> str | None:
-    """Write the finished PNG; on failure, why and what state the file is
-    in."""
+    """Write the finished PNG whole, or say why not: an interrupted or a
+    concurrent run leaves at output the previous figure or a new one,
+    never a part or a mix.
+
+    importlib's own atomic writer (CPython writes its bytecode cache with
+    it; os is not an authorized import) writes a temporary file beside
+    output, then renames it over output. It is not public API:
+    tests/test_loading.py pins it on every supported Python.
+    """
+    from importlib import _bootstrap_external as files
+
     shown = clipped(output, 200)
     try:
-        handle = open(output, "wb")
-    except OSError as error:
-        return "cannot write %s: %s (nothing was written)" % (
-            shown, error.strerror or "error")
-    try:
-        with handle:
-            handle.write(png)
-    except OSError as error:
-        return "cannot write %s: %s; the file is left incomplete: delete " \
-            "it" % (shown, error.strerror or "error")
+        mode = files._path_stat(output).st_mode  # type: ignore[attr-defined]
+    except OSError:
+        mode = 0o100666                     # a new name (or a dangling link)
+    except ValueError:                      # a NUL byte in the name
+        return "cannot write %s: not a valid file name" % shown
+    if mode & 0o170000 != 0o100000:
+        # A FIFO would block the run; a device is no place for a figure.
+        return "cannot write %s: it is not a regular file (a folder, FIFO " \
+            "or device); name a .png file" % shown
+    target = output
+    for _ in range(3):
+        try:
+            # The temporary name ends with id(target): when it is taken
+            # (another run, or a killed one), another string has another.
+            files._write_atomic(  # type: ignore[attr-defined]
+                target, png, mode & 0o666)
+            break
+        except FileExistsError:
+            target = (output + "/")[:-1]
+        except OSError as error:
+            return "cannot write %s: %s (nothing was written)" % (
+                shown, error.strerror or "error")
+    else:
+        return "cannot write %s: its temporary names are taken" % shown
+    # The writer makes one write() and does not check its count: a disk
+    # that fills up midway (or a file size limit) takes a part silently.
+    # A whole PNG (this run's, or a concurrent run's) ends with IEND.
+    if not ends_like_a_png(output):
+        return "cannot write %s: the disk is full (or a file size limit " \
+            "was reached) and the file is incomplete: delete it" % shown
     return None
+
+
+def ends_like_a_png(path: str) -> bool:
+    """Whether the file ends with a PNG's last chunk (IEND)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            handle.seek(max(0, handle.tell() - len(PNG_END)))
+            return handle.read() == PNG_END
+    except OSError:
+        return False
 
 
 # --- Rendering --------------------------------------------------------------

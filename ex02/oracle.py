@@ -338,12 +338,14 @@ def parse_url(text: str) -> Url | None:
 
     The userinfo runs to the last "@", so that a password holding "/",
     "?", "#" or "@" unencoded is still taken for a password (and hidden);
-    an "@" in a query then hides more than it must, never less.
+    an "@" in a query then hides more than it must, never less. A "\\"
+    is no URL's: requests takes it for a "/" and browsers too, so what
+    would be shown as the host is not the host contacted.
     """
     scheme, sep, rest = text.partition("://")
     if not sep or not scheme[:1].isalpha() or not text.isprintable() \
             or not all(c.isalnum() or c in "+-." for c in scheme) \
-            or any(c.isspace() for c in text):
+            or "\\" in text or any(c.isspace() for c in text):
         return None
     userinfo, at, rest = rest.rpartition("@")
     rest, hash_sign, fragment = rest.partition("#")

@@ -1,6 +1,7 @@
 """ex01/loading.py: dependency checks in real environments, the pip/Poetry
 comparison, the analysis and its figure, and fetching from a real server."""
 import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -15,8 +16,8 @@ from typing import Callable, Iterator
 import pytest
 
 from conftest import (canary, clean_env, clean_global_python, interruptible,
-                      leaks, load_script, ROOT, run, section, site_packages,
-                      venv_python)
+                      leaks, load_script, Result, ROOT, run, section,
+                      site_packages, supported_pythons, venv_python)
 
 loading = load_script("loading")
 
@@ -582,18 +583,142 @@ def test_unwritable_output_is_one_line(
             % (target, why)]
 
 
-def test_a_full_disk_leaves_an_incomplete_file_and_says_so(
-        run_script, tmp_path: Path) -> None:
-    if not Path("/dev/full").exists():
-        pytest.skip("no /dev/full")
-    (tmp_path / "full.png").symlink_to("/dev/full")
-    done = run_script("loading", cwd=tmp_path,
-                      args=("--points", "50", "--output", "full.png"))
+@pytest.mark.parametrize("python", supported_pythons())
+def test_importlibs_atomic_writer_is_there(python: Path) -> None:
+    """save() leans on importlib's private atomic writer (os is not an
+    authorized import): pinned on every Python the project supports."""
+    if not Path(python).exists():
+        pytest.skip("no %s here" % python)
+    done = run([str(python), "-c", "from importlib import _bootstrap_"
+                "external as f; import inspect; print(list(inspect."
+                "signature(f._write_atomic).parameters), f._path_stat('.')"
+                ".st_mode > 0)"])
+    assert done.stdout == "['path', 'data', 'mode'] True\n", done.stderr
+
+
+def ulimited(tmp_path: Path, blocks: int, *args: str) -> Result:
+    """loading.py with a file size limit (ulimit -f, in KiB): a write past
+    it fails with EFBIG (Python ignores SIGXFSZ), or comes up short."""
+    return run(["bash", "-c", 'ulimit -f "$0" && exec "$@"', str(blocks),
+                sys.executable, str(ROOT / "ex01" / "loading.py"),
+                "--points", "50", *args], cwd=tmp_path)
+
+
+def test_a_failed_write_leaves_the_previous_figure_and_no_litter(
+        tmp_path: Path) -> None:
+    (tmp_path / "kept.png").write_bytes(b"the previous picture")
+    done = ulimited(tmp_path, 0, "--output", "kept.png")
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
-        "loading.py: cannot write full.png: No space left on device; the "
-        "file is left incomplete: delete it"]
-    assert "Analysis complete!" not in done.lines
+        "loading.py: cannot write kept.png: File too large (nothing was "
+        "written)"]
+    assert (tmp_path / "kept.png").read_bytes() == b"the previous picture"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.png"]
+    assert "Analysis complete!" not in done.stdout
+
+
+def test_a_short_write_is_caught_not_reported_as_saved(
+        tmp_path: Path) -> None:
+    """The atomic writer does not check write()'s count: a disk that fills
+    midway leaves a part, which save() must not call a figure."""
+    done = ulimited(tmp_path, 4)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "loading.py: cannot write matrix_analysis.png: the disk is full (or "
+        "a file size limit was reached) and the file is incomplete: delete "
+        "it"]
+    assert "Analysis complete!" not in done.stdout
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "device"])
+def test_what_is_not_a_regular_file_is_refused(tmp_path: Path,
+                                               kind: str) -> None:
+    """A FIFO would block the run forever; a device or folder is no place
+    for a figure."""
+    target = tmp_path / "odd.png"
+    if kind == "folder":
+        target.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(target)
+    else:
+        if not Path("/dev/full").exists():
+            pytest.skip("no /dev/full")
+        target.symlink_to("/dev/full")
+    done = run([sys.executable, str(ROOT / "ex01" / "loading.py"),
+                "--points", "50", "--output", "odd.png"], cwd=tmp_path,
+               timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "loading.py: cannot write odd.png: it is not a regular file (a "
+        "folder, FIFO or device); name a .png file"]
+
+
+def test_a_link_is_replaced_and_its_target_left_alone(
+        tmp_path: Path) -> None:
+    (tmp_path / "elsewhere.png").write_bytes(b"someone else's file")
+    (tmp_path / "link.png").symlink_to(tmp_path / "elsewhere.png")
+    (tmp_path / "mine.png").write_bytes(b"old")
+    (tmp_path / "mine.png").chmod(0o640)
+    for name in ("link.png", "mine.png"):
+        done = run([sys.executable, str(ROOT / "ex01" / "loading.py"),
+                    "--points", "50", "--output", name], cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / name).read_bytes().startswith(PNG_SIGNATURE)
+    assert not (tmp_path / "link.png").is_symlink()
+    assert (tmp_path / "elsewhere.png").read_bytes() == b"someone else's file"
+    # The permissions of the file replaced are kept.
+    assert (tmp_path / "mine.png").stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "elsewhere.png", "link.png", "mine.png"]
+
+
+def test_a_taken_temporary_name_is_tried_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two runs, or a killed one, may leave the temporary name taken."""
+    from importlib import _bootstrap_external as files
+    real = files._write_atomic
+    names: list[int] = []
+
+    def taken_twice(path: str, data: bytes, mode: int = 0o666) -> None:
+        names.append(id(path))
+        if len(names) < 3:
+            raise FileExistsError(17, "File exists")
+        real(path, data, mode)
+
+    monkeypatch.setattr(files, "_write_atomic", taken_twice)
+    png = PNG_SIGNATURE + loading.PNG_END
+    target = str(tmp_path / "out.png")
+    assert loading.save(png, target) is None
+    assert Path(target).read_bytes() == png
+    assert len(set(names)) == 3         # three strings, three names
+
+    def always_taken(path: str, data: bytes, mode: int = 0o666) -> None:
+        raise FileExistsError(17, "File exists")
+
+    monkeypatch.setattr(files, "_write_atomic", always_taken)
+    assert loading.save(png, target) == \
+        "cannot write %s: its temporary names are taken" % target
+
+
+def test_concurrent_runs_leave_one_whole_figure(tmp_path: Path) -> None:
+    """Runs that meet on one file: it is one run's figure, whole."""
+    argv = [sys.executable, str(ROOT / "ex01" / "loading.py"), "--output",
+            "shared.png", "--points"]
+    runs = [subprocess.Popen(argv + [str(points)], cwd=tmp_path,
+                             env=clean_env(), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+            for points in (400, 401)]
+    assert [r.wait(timeout=120) for r in runs] == [0, 0]
+    written = (tmp_path / "shared.png").read_bytes()
+    alone = []
+    for points in (400, 401):
+        done = run(argv[:3] + ["p%d.png" % points, "--points", str(points)],
+                   cwd=tmp_path)
+        assert done.returncode == 0
+        alone.append((tmp_path / ("p%d.png" % points)).read_bytes())
+    assert written in alone
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "p400.png", "p401.png", "shared.png"]
 
 
 def test_a_failed_drawing_leaves_the_previous_file_whole(
@@ -1029,7 +1154,7 @@ def test_fetched_data_is_analysed_without_injected_anomalies(
      " and b)"),
     ("/escape", {"body": "x", "status": 418,
                  "reason": "I'm a \x1b[31mteapot"},
-     "the server answered HTTP 418 I'm a \\x1b[31mteapot"),
+     "the server answered HTTP 418"),
     ("/bad-reply", {"raw": b"HELLO THERE\r\n\r\n"},
      "the reply is not valid HTTP"),
     ("/silent-close", {"raw": b""}, "the reply is not valid HTTP"),
@@ -1055,6 +1180,21 @@ def test_fetch_failures_are_named(http_server, path: str, kwargs,
     assert error.startswith("cannot use %s: " % url)
     assert message in error, error
     assert len(error) < 250 and error.isprintable()
+
+
+@pytest.mark.parametrize("status, phrase", [
+    (403, " Forbidden"), (404, " Not Found"), (429, " Too Many Requests"),
+    (502, " Bad Gateway"), (418, ""), (599, "")])
+def test_the_servers_reason_phrase_is_never_echoed(
+        http_server, status: int, phrase: str) -> None:
+    """A server or proxy may echo the request target, query and token
+    included, as its reason phrase: the standard phrase is shown."""
+    token = canary()
+    url = http_server.serve("/echo-%d" % status, "x", status=status,
+                            reason="/echo?tok=%s \x1b[2J" % token)
+    text, error = loading.fetch_text(url + "?tok=" + token)
+    assert text is None
+    assert error == "the server answered HTTP %d%s" % (status, phrase)
 
 
 def test_a_failed_fetch_is_one_line_and_no_figure(run_script, http_server,

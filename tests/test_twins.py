@@ -34,6 +34,15 @@ URLS = [
     ("not a url", "(not a URL: hidden)"),
     ("://host", "(not a URL: hidden)"),
     ("https://host/" + "p" * 200, "https://host/" + "p" * 84 + "..."),
+    # requests reads "\\" as "/": the host shown would not be the host
+    # contacted (127.0.0.1 here).
+    ("http://127.0.0.1:8765\\@host.invalid/x", "(not a URL: hidden)"),
+    ("http://u:p@host/a\\b", "(not a URL: hidden)"),
+    # Only ASCII digits make a port (isdigit() takes the others).
+    ("https://h:\u00b2/x", "https://(not a valid host and port: hidden)"),
+    ("https://h:\u0663/x", "https://(not a valid host and port: hidden)"),
+    ("https://h:8\uff10/x", "https://(not a valid host and port: hidden)"),
+    ("https://h:80/x", "https://h:80/x"),
 ]
 
 
