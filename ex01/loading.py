@@ -910,12 +910,20 @@ def follow_redirects(session: "Session", url: str, deadline: Deadline
         settings = session.merge_environment_settings(url, {}, True, None,
                                                       None)
         session.trust_env = False
-        with session.get(url, stream=True, allow_redirects=False,
-                         auth=auth if any(auth) else None,
-                         proxies=settings["proxies"],
-                         verify=settings["verify"],
-                         timeout=(min(CONNECT_TIMEOUT, left),
-                                  min(READ_TIMEOUT, left))) as reply:
+        verify = True if settings["verify"] is None else settings["verify"]
+        if not readable_without_blocking(verify):
+            return None, "the TLS certificates it was told to trust cannot " \
+                "be read (REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE names a FIFO " \
+                "or a device)"
+        # The transport adapter itself: Session.send would read the body
+        # of a redirect even when told not to follow it.
+        request = session.prepare_request(requests.Request(
+            "GET", url, auth=auth if any(auth) else None))
+        with session.get_adapter(url).send(
+                request, stream=True, proxies=settings["proxies"],
+                verify=verify, timeout=(
+                    min(CONNECT_TIMEOUT, left),
+                    min(READ_TIMEOUT, left))) as reply:
             target = session.get_redirect_target(reply)
             if target is None:
                 return read_body(reply)
@@ -929,6 +937,20 @@ def follow_redirects(session: "Session", url: str, deadline: Deadline
                 following.scheme, following.hostname, following.port):
             auth = ("", "")
     return None, "more than %d redirects" % MAX_REDIRECTS
+
+
+def readable_without_blocking(verify: object) -> bool:
+    """Whether a certificate bundle requests was told to read is a file or
+    folder, or no path at all: opening a FIFO would hang the run."""
+    from importlib import _bootstrap_external as files
+
+    if not isinstance(verify, str):
+        return True
+    try:
+        mode = files._path_stat(verify).st_mode  # type: ignore[attr-defined]
+    except (OSError, ValueError):
+        return True                     # missing: requests says so itself
+    return mode & 0o170000 in (0o100000, 0o040000)
 
 
 def read_body(reply: "Response") -> tuple[bytes | None, str | None]:
@@ -992,8 +1014,11 @@ FAILURES = (
     (("OSError",), ("ca certificate bundle", "ca bundle"),
      "the TLS certificates it was told to trust cannot be read "
      "(REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE names no such file)"),
-    (("ProxyError",), (), "the proxy (HTTP_PROXY or HTTPS_PROXY) refused "
-     "or failed the connection"),
+    (("ProxyError",), (), "the proxy (HTTP_PROXY, HTTPS_PROXY or ALL_PROXY) "
+     "refused or failed the connection"),
+    (("InvalidSchema",), ("socks",), "the proxy is a SOCKS proxy (socks:// "
+     "in ALL_PROXY, HTTP_PROXY or HTTPS_PROXY), which requests reaches only "
+     "with PySocks installed: use an http:// proxy, or unset it"),
     (("SSLError", "SSLCertVerificationError"),
      ("certificate verify failed",), "the server's TLS certificate is not "
      "trusted (certificate verify failed)"),
@@ -1457,10 +1482,21 @@ def comparison_lines(comparison: Comparison) -> list[str]:
         lines.append("%s not found: no pip pins to compare." % requirements)
     for number, line in comparison.not_understood:
         lines.append("%s line %s not understood: %s" % (
-            requirements, number, clipped(line)))
+            requirements, number, shown_requirement(line)))
     if not comparison.lock_found:
         lines.append("%s not found: no Poetry lock to compare." % lock)
     return [line.rstrip() for line in lines]
+
+
+def shown_requirement(line: str) -> str:
+    """A requirements.txt line that is not a pin, as it may be shown: a
+    name and version specifiers are; an option (-i, --extra-index-url) or
+    a URL is not, for credentials live there (https://user:TOKEN@...)."""
+    name = line[:len(line) - len(line.lstrip(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."))]
+    if not name[:1].isalnum() or "@" in line or "://" in line:
+        return "(an option or a URL: not shown, it may hold a credential)"
+    return clipped(line)
 
 
 def broken_lines(package: Package) -> list[str]:

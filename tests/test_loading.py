@@ -868,6 +868,41 @@ def test_requirements_lines_not_understood_are_shown(run_script,
     assert rows["matplotlib"][4] == "cannot tell (several apply)"
 
 
+def test_credentials_in_requirements_lines_are_never_shown(
+        run_script, tmp_path: Path) -> None:
+    """Index URLs and direct references carry tokens: a line that is not a
+    pin is cited by number; only a name and specifiers are shown."""
+    token, password, oauth, plain = (canary() for _ in range(4))
+    script = copy_project(tmp_path, (
+        "--extra-index-url https://__token__:%s@pypi.example/simple\n"
+        "-i https://neo:%s@mirror.example/simple\n"
+        "zion @ git+https://oauth2:%s@git.example/zion.git\n"
+        "https://files.example/pkg.whl?token=%s\n"
+        "numpy>=2  # fine to show\n" % (token, password, oauth, plain)),
+        lock=False)
+    done = run_script(script, args=("--points", "50"), cwd=tmp_path)
+    assert leaks(done.stdout + done.stderr,
+                 [token, password, oauth, plain]) == []
+    hidden = "(an option or a URL: not shown, it may hold a credential)"
+    for number in (1, 2, 3, 4):
+        assert any(line.endswith("line %d not understood: %s"
+                                 % (number, hidden)) for line in done.lines)
+    assert any(line.endswith("line 5 not understood: numpy>=2")
+               for line in done.lines)
+
+
+@pytest.mark.parametrize("line, shown", [
+    ("pandas>=2", "pandas>=2"), ("numpy==2.*", "numpy==2.*"),
+    ("-r other.txt", None), ("--hash=sha256:abc", None),
+    ("pkg@https://x/y", None), ("pkg @ file:///tmp/x", None),
+    ("https://u:p@h/x.whl", None), ("./local/pkg", None),
+    ("x" * 100, "x" * 57 + "..."),
+])
+def test_shown_requirement(line: str, shown: "str | None") -> None:
+    assert loading.shown_requirement(line) == (
+        shown or "(an option or a URL: not shown, it may hold a credential)")
+
+
 @pytest.mark.parametrize("cwd, typed, compared", [
     (".", "ex01/loading.py",
      "Compared with: ex01/requirements.txt (pip) and poetry.lock (Poetry)"),
@@ -1221,17 +1256,32 @@ def test_connection_refused(run_script, tmp_path: Path) -> None:
 @pytest.mark.parametrize("env, message", [
     ({"HTTP_PROXY": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
       "NO_PROXY": "", "no_proxy": ""},
-     "the proxy (HTTP_PROXY or HTTPS_PROXY) refused or failed"),
+     "the proxy (HTTP_PROXY, HTTPS_PROXY or ALL_PROXY) refused or failed"),
+    ({"ALL_PROXY": "http://127.0.0.1:9", "NO_PROXY": "", "no_proxy": ""},
+     "the proxy (HTTP_PROXY, HTTPS_PROXY or ALL_PROXY) refused or failed"),
+    ({"ALL_PROXY": "socks5://127.0.0.1:9", "NO_PROXY": "", "no_proxy": ""},
+     "the proxy is a SOCKS proxy (socks:// in ALL_PROXY, HTTP_PROXY or "
+     "HTTPS_PROXY), which requests reaches only with PySocks installed"),
+    ({"REQUESTS_CA_BUNDLE": "FIFO"},
+     "the TLS certificates it was told to trust cannot be read "
+     "(REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE names a FIFO or a device)"),
+    ({"CURL_CA_BUNDLE": "FIFO"},
+     "the TLS certificates it was told to trust cannot be read "
+     "(REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE names a FIFO or a device)"),
     ({"REQUESTS_CA_BUNDLE": "/nonexistent/ca.pem"},
      "the TLS certificates it was told to trust cannot be read"),
 ])
 def test_proxies_and_certificate_bundles_are_named(
         run_script, http_server, https_server, tmp_path: Path,
         env: dict, message: str) -> None:
-    server = https_server if "REQUESTS_CA_BUNDLE" in env else http_server
+    if "FIFO" in env.values():
+        os.mkfifo(tmp_path / "ca.pem")
+        env = {k: str(tmp_path / "ca.pem") for k in env}
+    server = https_server if set(env) & {"REQUESTS_CA_BUNDLE",
+                                         "CURL_CA_BUNDLE"} else http_server
     url = server.serve("/via.csv", "1\n" * 20)
     done = run_script("loading", args=("--source", url), cwd=tmp_path,
-                      env=env)
+                      env=env, timeout=60)
     assert done.returncode == 1
     assert message in done.stderr, done.stderr
 
@@ -1346,6 +1396,122 @@ def test_a_trickling_server_meets_the_deadline(
     assert loading.fetch_text(url) == (None,
                                        "the transfer took longer than 1 s")
     assert time.monotonic() - start < 3
+
+
+def test_a_read_gets_no_more_time_than_is_left(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A byte just before the deadline, then silence: the read that
+    follows must end at the deadline, not a whole read timeout later."""
+    monkeypatch.setattr(loading, "FETCH_DEADLINE", 1.0)
+    monkeypatch.setattr(loading, "READ_TIMEOUT", 2.0)
+
+    def late_byte_then_silence(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")
+        time.sleep(0.6)
+        conn.sendall(b"1")
+        time.sleep(4)
+
+    with raw_server(late_byte_then_silence) as url:
+        start = time.monotonic()
+        result = loading.fetch_text(url)
+        elapsed = time.monotonic() - start
+    assert result == (None, "the transfer took longer than 1 s")
+    assert elapsed < 2.0            # a whole read timeout: 2.6 s
+
+
+def test_redirect_hops_share_one_deadline(
+        http_server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each hop slow, none over the read timeout: the deadline holds for
+    the whole chain."""
+    monkeypatch.setattr(loading, "FETCH_DEADLINE", 1.0)
+    for hop in range(5):
+        http_server.serve("/hop%d" % hop, status=302, delay=0.35,
+                          location="/hop%d" % (hop + 1))
+    http_server.serve("/hop5", "1\n" * 20)
+    start = time.monotonic()
+    assert loading.fetch_text(http_server.url("/hop0")) == (
+        None, "the transfer took longer than 1 s")
+    assert time.monotonic() - start < 1.6
+
+
+def test_a_redirects_body_is_never_read(tmp_path: Path, http_server) -> None:
+    """A 302 whose gzip body inflates to 256 MiB: requests would inflate it
+    whole (to reuse the connection) before any limit applied."""
+    import zlib
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)     # gzip framing
+    bomb = b"".join(packer.compress(b"\0" * (1 << 20)) for _ in range(256))
+    bomb += packer.flush()
+    target = http_server.serve("/after-bomb.csv", "1\n" * 20)
+    http_server.serve("/bomb", raw=b"HTTP/1.1 302 Found\r\nLocation: %s\r\n"
+                      b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n"
+                      % (target.encode(), len(bomb)) + bomb)
+    probe = ("import importlib.util, resource, sys\n"
+             "spec = importlib.util.spec_from_file_location('m', "
+             "sys.argv[1])\n"
+             "module = importlib.util.module_from_spec(spec)\n"
+             "spec.loader.exec_module(module)\n"
+             "print(module.fetch_text(sys.argv[2]))\n"
+             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+    done = run([sys.executable, "-c", probe, str(ROOT / "ex01" / "loading.py"),
+                http_server.url("/bomb")], cwd=tmp_path)
+    result, peak_kib = done.stdout.splitlines()
+    assert result == repr(("1\n" * 20, None))
+    assert int(peak_kib) < 200 * 1024, peak_kib
+
+
+def test_credentials_follow_a_redirect_to_the_same_host_only(
+        http_server) -> None:
+    user, password = canary(), canary()
+    http_server.serve("/same-target", "1\n" * 20)
+    http_server.serve("/other-target", "1\n" * 20)
+    http_server.serve("/to-same", status=302, location="/same-target")
+    http_server.serve("/to-other", status=302, location="http://localhost:%d"
+                      "/other-target" % http_server.port)
+    for start in ("/to-same", "/to-other"):
+        text, error = loading.fetch_text(http_server.url(
+            start, userinfo="%s:%s" % (user, password)))
+        assert error is None
+    sent = dict(http_server.requests)
+    assert sent["/to-same"] and sent["/same-target"] == sent["/to-same"]
+    assert sent["/to-other"] and sent["/other-target"] is None
+
+
+def test_a_netrc_fifo_never_hangs_a_fetch(run_script, http_server,
+                                          tmp_path: Path) -> None:
+    """requests opens ~/.netrc (or NETRC) blindly: a FIFO there would
+    hang the run; the fetch never reads it."""
+    os.mkfifo(tmp_path / ".netrc")
+    url = http_server.serve("/netrc.csv",
+                            "\n".join(str(i % 7) for i in range(30)))
+    for env in ({"HOME": str(tmp_path)}, {"NETRC": str(tmp_path / ".netrc")}):
+        done = run_script("loading", args=("--source", url), cwd=tmp_path,
+                          env=env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "Analysis complete!" in done.lines
+
+
+@pytest.mark.parametrize("length", ["\u00b2\u00b3", "12x", "-1", "\u0663"])
+def test_a_content_length_that_is_not_a_number_is_named(
+        length: str) -> None:
+    def reply(conn: socket.socket) -> None:
+        conn.sendall(("HTTP/1.1 200 OK\r\nContent-Length: %s\r\n\r\n1\n"
+                      % length).encode())
+
+    with raw_server(reply) as url:
+        text, error = loading.fetch_text(url)
+    assert text is None
+    assert error == "the reply is not valid HTTP (its Content-Length is " \
+        "not a number)"
+
+
+def test_a_backslash_in_the_source_is_refused(run_script) -> None:
+    """requests reads "\\" as "/": 127.0.0.1 would be contacted while
+    host.invalid was shown."""
+    done = run_script("loading", args=(
+        "--source", "http://127.0.0.1:9\\@host.invalid/x"))
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == \
+        "loading.py: error: --source: a URL cannot hold '\\' (write it as %5C)"
 
 
 def test_credentials_in_the_url_are_masked(run_script, http_server,
