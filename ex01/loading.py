@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import numpy
     import numpy.typing
     from matplotlib.axes import Axes
-    from pandas import DataFrame
+    from pandas import DataFrame, Series
     from requests import Response, Session
 
     Floats = numpy.typing.NDArray[numpy.float64]
@@ -86,6 +86,7 @@ MAX_MAGNITUDE = 1e100
 MIN_MAGNITUDE = 1e-100
 
 ANOMALY_SIGMA = 5.0                 # |residual| above this many sigmas
+ROUNDING = 1e-12                    # of the typical value: float64 noise
 PLOT_BINS = 2000                    # about the figure's width in pixels
 MAX_MARKED = 1000                   # anomalies drawn at most, strongest first
 MAX_ECHOED = 60                     # characters of an echoed string
@@ -1105,16 +1106,78 @@ def read_table(text: str) -> tuple["DataFrame | None", str]:
         return None, "the body is empty"
     try:
         if stripped[0] in "[{":
-            return pd.read_json(TextBuffer(stripped), orient="records"), \
-                "JSON"
-        frame = pd.read_csv(TextBuffer(stripped))
-        if all(is_number(str(name)) for name in frame.columns):
+            frame = pd.read_json(TextBuffer(stripped), orient="records")
+            return as_numbers(frame), "JSON"
+        separator, decimal, why = csv_dialect(stripped)
+        if why:
+            return None, why
+        frame = pd.read_csv(TextBuffer(stripped), sep=separator,
+                            decimal=decimal, index_col=False)
+        if all(is_number(str(name).replace(decimal, "."))
+               for name in frame.columns):
             # The first line holds numbers: the file has no header.
-            frame = pd.read_csv(TextBuffer(stripped), header=None)
-        return frame, "CSV"
+            frame = pd.read_csv(TextBuffer(stripped), sep=separator,
+                                decimal=decimal, index_col=False,
+                                header=None)
+        return as_numbers(frame), "CSV"
     except Exception as error:  # pandas' parsers raise many kinds
+        if "too big" in str(error):
+            return None, "a number has more digits than a reader of " \
+                "JSON takes (write it as 1e23)"
         return None, "not a CSV or JSON table of numbers (%s)" % (
             type(error).__name__)
+
+
+def csv_dialect(text: str) -> tuple[str, str, str]:
+    """(field separator, decimal mark, "") of a CSV, or why it cannot be
+    told. Europe writes 20,5 and separates fields with ";": pandas' own
+    guess would take "20,5" for two fields (and its first for an index),
+    silently analysing other numbers than the column named."""
+    lines = [line for line in text.splitlines()[:200] if line.strip()]
+    if '"' in text[:65536]:
+        return ",", ".", ""         # quoted fields: pandas reads them
+    for separator in (";", "\t"):
+        if all(separator in line for line in lines):
+            decimal = "," if any(has_decimal_comma(field) for line in lines
+                                 for field in line.split(separator)) else "."
+            return separator, decimal, ""
+    header, rows = lines[0].count(","), [line.count(",") for line in lines]
+    if len(set(rows)) == 1:
+        return ",", ".", ""
+    if header == 0 and set(rows[1:]) == {1} and all(
+            has_decimal_comma(line) for line in lines[1:]):
+        return ";", ",", ""         # one column of decimal commas
+    if set(rows[1:]) == {header + 1}:
+        return "", "", "its rows have one field more than its header: " \
+            "decimal commas in a comma-separated file? Separate the " \
+            "fields with ';'"
+    line = next(number for number, count in enumerate(rows, 1)
+                if count != header)
+    fields = rows[line - 1] + 1
+    return "", "", "its line %d has %d field%s, its header %d" % (
+        line, fields, "" if fields == 1 else "s", header + 1)
+
+
+def has_decimal_comma(field: str) -> bool:
+    """Whether a field reads as a number written with a decimal comma."""
+    whole, comma, fraction = field.strip().partition(",")
+    return bool(comma) and is_number(whole + "." + fraction) \
+        and whole.lstrip("+-").isdigit() and fraction.isdigit() \
+        and (whole + fraction).isascii()
+
+
+def as_numbers(frame: "DataFrame") -> "DataFrame":
+    """Columns of text whose every value is a number, as numbers: pandas
+    keeps integers beyond 64 bits (99999999999999999999999) as text."""
+    import pandas as pd
+
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == object:
+            numbers = pd.to_numeric(column, errors="coerce")
+            if numbers.notna().sum() == column.notna().sum() > 0:
+                frame[name] = numbers.astype("float64")
+    return frame
 
 
 def load_data(options: Options) -> tuple[Data | None, str]:
@@ -1171,8 +1234,8 @@ def analyse(data: Data) -> tuple[Analysis, Figure]:
     points = len(values)
     window = max(3, min(25, points // 20)) | 1      # odd, centred
     series = pd.Series(values, copy=False)
-    rolling = series.rolling(window, center=True, min_periods=1).mean()
-    residual = (series - rolling).to_numpy()
+    rolling = rolling_mean(series, window)
+    residual = values - rolling
     sigma = noise_level(residual, values)
     strength = pd.Series(np.abs(residual) / sigma, copy=False)
     found = strength[strength > ANOMALY_SIGMA]
@@ -1191,13 +1254,31 @@ def analyse(data: Data) -> tuple[Analysis, Figure]:
         analysis.matched = len(np.intersect1d(found.index, planted))
     strongest = found.sort_values(ascending=False, kind="stable")
     marked = np.sort(strongest.index.to_numpy()[:MAX_MARKED])
-    figure = reduce_for_figure(analysis, values, rolling.to_numpy(),
-                               residual)
+    figure = reduce_for_figure(analysis, values, rolling, residual)
     figure.marked_x, figure.marked_y = marked.tolist(), \
         values[marked].tolist()
     figure.injected_x, figure.injected_y = planted.tolist(), \
         values[planted].tolist()
     return analysis, figure
+
+
+def rolling_mean(series: "Series", window: int) -> "Floats":
+    """The centred rolling mean, and near each end, where a centred window
+    does not fit, the straight line fitted to the first (last) full
+    window: a window cut short at an end is off-centre, and on any trend
+    its mean would lag, making false anomalies of the first and last
+    points."""
+    import numpy as np
+
+    rolling: "Floats" = series.rolling(window, center=True).mean().to_numpy(
+        dtype=np.float64, copy=True)
+    half, values = window // 2, series.to_numpy(dtype=np.float64)
+    steps = np.arange(window, dtype=np.float64)
+    for start, cut in ((0, slice(0, half)),
+                       (len(values) - window, slice(window - half, window))):
+        slope, intercept = np.polyfit(steps, values[start:start + window], 1)
+        rolling[start:start + window][cut] = intercept + slope * steps[cut]
+    return rolling
 
 
 def noise_level(residual: "Floats", values: "Floats") -> float:
@@ -1206,11 +1287,20 @@ def noise_level(residual: "Floats", values: "Floats") -> float:
     that finds them."""
     import numpy as np
 
+    # Residuals below ROUNDING of the values' typical size are float64's
+    # rounding, not noise: a smooth series in floats (1.5, 3.1...) must be
+    # judged as the same series in integers, whose residuals are exact
+    # zeros. And no yardstick below 1e-100 of the largest value: noise that
+    # small next to a large spike (1e-300 and 1e50) would make strengths
+    # infinite.
+    magnitudes = np.abs(values)
+    floor = max(float(np.median(magnitudes)) * ROUNDING,
+                float(magnitudes.max()) * 1e-100)
     spread = np.abs(residual - np.median(residual))
-    sigma = float(np.median(spread)) * 1.4826 or float(spread.mean()) or 1.0
-    # No yardstick below 1e-100 of the largest value: noise that small next
-    # to a large spike (1e-300 and 1e50) would make strengths infinite.
-    return max(sigma, float(np.abs(values).max()) * 1e-100)
+    sigma = float(np.median(spread)) * 1.4826
+    if sigma <= floor:
+        sigma = float(spread.mean())
+    return max(sigma, floor) or 1.0
 
 
 def reduce_for_figure(analysis: Analysis, values: "Floats",
@@ -1529,6 +1619,12 @@ def shown_number(value: float) -> str:
     return "%.3e" % value
 
 
+def shown_sigmas(value: float) -> str:
+    """A strength in sigmas: one decimal, or three significant digits past
+    a million (a 5e99 spike over unit noise is not 100 digits long)."""
+    return "%.1f" % value if value < 1e6 else "%.3g" % value
+
+
 def source_lines(source: str, data: Data) -> list[str]:
     """What was fetched, before the analysis."""
     return ["Data source: " + shown_url(source),
@@ -1555,8 +1651,8 @@ def results_lines(analysis: Analysis) -> list[str]:
                      % (analysis.injected, analysis.matched,
                         analysis.injected - analysis.matched,
                         analysis.found - analysis.matched))
-    lines.append("Strongest: point %d at %.1f sigma"
-                 % (analysis.strongest_at, analysis.strongest))
+    lines.append("Strongest: point %d at %s sigma"
+                 % (analysis.strongest_at, shown_sigmas(analysis.strongest)))
     return lines
 
 
