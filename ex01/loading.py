@@ -176,6 +176,8 @@ class Comparison:
         self.in_venv = False
         self.installers: list[str] = []     # the packages' INSTALLER records
         self.venv_keys: list[str] = []      # the keys of pyvenv.cfg
+        # Python did not say where the script really lives (-P, -I).
+        self.script_dir_hidden = False
 
 
 class Data:
@@ -399,12 +401,20 @@ def script_dir() -> str:
     if typed.replace("\\", "/").endswith("/loading.py") \
             or typed == "loading.py":
         # A symbolic link to the script has none of its files beside it;
-        # sys.path[0] is the script's real directory, links resolved.
+        # sys.path[0] is the script's real directory, links resolved,
+        # unless -P, -I or PYTHONSAFEPATH kept Python from putting it there
+        # (sys.path[0] is then the standard library's zip or folder).
         if read_text(parent_dir(typed) + "requirements.txt") is not None \
-                or not sys.path or not sys.path[0]:
+                or not sys.path or not sys.path[0] or hides_script_dir():
             return parent_dir(typed)
         return sys.path[0].rstrip("/\\") + "/"
     return parent_dir(__file__)
+
+
+def hides_script_dir() -> bool:
+    """Whether Python left the script's directory off sys.path (-P, -I,
+    PYTHONSAFEPATH): its real directory, links resolved, is unknown."""
+    return bool(getattr(sys.flags, "safe_path", False) or sys.flags.isolated)
 
 
 def read_text(path: str) -> str | None:
@@ -498,7 +508,8 @@ def normalize(name: str) -> str:
 
 def version_tuple(text: str) -> tuple[int, ...] | None:
     parts = text.split(".")
-    if not all(part.isdigit() for part in parts):
+    # isdigit() alone takes "²": int() does not.
+    if not (text.isascii() and all(part.isdigit() for part in parts)):
         return None
     return tuple(int(part) for part in parts)
 
@@ -650,6 +661,7 @@ def compare_managers(packages: list[Package], here: str) -> Comparison:
             if comparison.lock_found else Pin(None, "no file")
         comparison.rows.append((package, pinned, locked))
     comparison.not_understood = pins[""]
+    comparison.script_dir_hidden = hides_script_dir()
     comparison.in_venv = sys.prefix != sys.base_prefix
     comparison.installers = sorted({p.installer for p in packages
                                     if p.installer})
@@ -1055,6 +1067,10 @@ FAILURES = (
 
 
 def is_number(text: str) -> bool:
+    """Whether text is a number as a CSV writes one (float() alone also
+    takes other scripts' digits, which pandas does not)."""
+    if not text.isascii():
+        return False
     try:
         float(text)
     except ValueError:
@@ -1570,6 +1586,10 @@ def comparison_lines(comparison: Comparison) -> list[str]:
     ]
     if not comparison.requirements_found:
         lines.append("%s not found: no pip pins to compare." % requirements)
+        if comparison.script_dir_hidden:
+            lines.append("If this script is a link: under -P, -I or "
+                         "PYTHONSAFEPATH Python does not tell where the "
+                         "real one is; run it by its real path.")
     for number, line in comparison.not_understood:
         lines.append("%s line %s not understood: %s" % (
             requirements, number, shown_requirement(line)))

@@ -899,7 +899,7 @@ def test_script_copied_alone_says_files_are_missing(run_script,
 
 def test_requirements_lines_not_understood_are_shown(run_script,
                                                      tmp_path: Path) -> None:
-    script = copy_project(tmp_path, "pandas>=2\nnumpy==2.*\n"
+    script = copy_project(tmp_path, "pandas>=2\nnumpy==2.*\nnumpy==2.\u00b2\n"
                           "requests==2.0; sys_platform == 'linux'\n"
                           "matplotlib==1.0\nmatplotlib==2.0\n", lock=True)
     done = run_script(script, args=("--points", "50"), cwd=tmp_path)
@@ -907,6 +907,10 @@ def test_requirements_lines_not_understood_are_shown(run_script,
                for line in done.lines)
     assert any("line 2 not understood: numpy==2.*" in line
                for line in done.lines)
+    # isdigit() takes "²", int() does not: not a version, no traceback.
+    assert any("line 3 not understood: numpy==2.\u00b2" in line
+               for line in done.lines)
+    assert "Traceback" not in done.stderr
     rows = comparison_rows(done.lines)
     assert rows["requests"][1] == "? (marker not understood)"
     assert rows["requests"][4] == "cannot tell (marker not understood)"
@@ -974,6 +978,28 @@ def test_run_through_a_symbolic_link(run_script, bare_venv: Path,
         "Compared with: %s/requirements.txt (pip) and %s/poetry.lock " \
         "(Poetry)" % (ROOT / "ex01", ROOT)
     assert not any("not found" in line for line in done.lines)
+
+
+@pytest.mark.parametrize("flag", ["-I", "-P", "PYTHONSAFEPATH"])
+def test_a_link_run_with_a_safe_path_says_so(
+        bare_venv: Path, tmp_path: Path, flag: str) -> None:
+    """-P, -I and PYTHONSAFEPATH keep the script's real directory off
+    sys.path: never compare against the standard library's zip."""
+    if flag != "-I" and sys.version_info < (3, 11):
+        pytest.skip("-P and PYTHONSAFEPATH came with Python 3.11")
+    (tmp_path / "loading.py").symlink_to(ROOT / "ex01" / "loading.py")
+    argv = [str(venv_python(bare_venv)), "loading.py"]
+    if flag.startswith("-"):
+        argv.insert(1, flag)
+    done = run(argv, cwd=tmp_path, env={"PYTHONSAFEPATH": "1"}
+               if flag == "PYTHONSAFEPATH" else None)
+    lines = done.stdout.splitlines()
+    assert section(lines, "pip versus Poetry:")[2] == \
+        "Compared with: requirements.txt (pip) and ../poetry.lock (Poetry)"
+    assert "If this script is a link: under -P, -I or PYTHONSAFEPATH " \
+        "Python does not tell where the real one is; run it by its real " \
+        "path." in lines
+    assert ".zip" not in done.stdout
 
 
 def test_ex01_handed_in_alone_reads_its_own_lock(run_script,
