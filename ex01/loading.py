@@ -284,12 +284,26 @@ def apply_option(options: Options, name: str, value: str) -> str | None:
             # requests reads "\" as "/": the host contacted would not be
             # the host shown.
             return "--source: a URL cannot hold '\\' (write it as %5C)"
+        if ambiguous_userinfo(value):
+            return "--source: an '@' after a '/', '?' or '#' leaves the " \
+                "host unclear (write it as %40)"
         options.source = value
     else:
         if not value.lower().endswith(".png"):
             return "--output must name a .png file"
         options.output = value
     return None
+
+
+def ambiguous_userinfo(url: str) -> bool:
+    """Whether an "@" comes after the first "/", "?" or "#" of the host
+    part: requests ends the host there, while what is shown hides all up
+    to the last "@" (to hide a password holding "/"): they would not name
+    the same host."""
+    rest = url.partition("://")[2]
+    host_end = min((rest.find(c) for c in "/?#" if c in rest),
+                   default=len(rest))
+    return rest.rfind("@") > host_end
 
 
 def option_name(name: str) -> str:

@@ -1631,6 +1631,20 @@ def test_a_backslash_in_the_source_is_refused(run_script) -> None:
         "loading.py: error: --source: a URL cannot hold '\\' (write it as %5C)"
 
 
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:9#@host.invalid/x", "http://127.0.0.1:9?@host.invalid/",
+    "http://127.0.0.1:9/@host.invalid/", "https://u:pa/ss@host.invalid/x",
+    "https://h.invalid/x?email=neo@zion.example"])
+def test_an_at_sign_past_the_host_is_refused(run_script, url: str) -> None:
+    """requests ends the host at the first '/', '?' or '#', the mask at the
+    last '@': the host shown would not be the host contacted."""
+    done = run_script("loading", args=("--source", url))
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == "loading.py: error: --source: an " \
+        "'@' after a '/', '?' or '#' leaves the host unclear (write it as %40)"
+    assert "127.0.0.1" not in done.stdout + done.stderr
+
+
 def test_credentials_in_the_url_are_masked(run_script, http_server,
                                            tmp_path: Path) -> None:
     http_server.serve("/secret.csv", "\n".join(str(i % 9)
