@@ -175,6 +175,58 @@ def supported_pythons() -> list[object]:
     return params
 
 
+# --- The unprivileged user, for permissions root ignores ---------------------
+
+NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+
+
+def runs_as_nobody(argv: list[str], cwd: Path = Path("/")) -> bool:
+    try:
+        return subprocess.run([*NOBODY, *argv], cwd=cwd, env=clean_env(),
+                              capture_output=True, timeout=30
+                              ).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.fixture(scope="session")
+def nobody_folder() -> Iterator[Path]:
+    """A world-readable folder for runs as the unprivileged user (tests run
+    as root, who reads any file whatever its mode); skips where setpriv or
+    that user is missing."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("not root, or no setpriv: permissions hold as they are")
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="matrix-nobody-", dir="/tmp"))
+    folder.chmod(0o755)
+    if not runs_as_nobody(["ls", str(folder)]):
+        shutil.rmtree(folder)
+        pytest.skip("the unprivileged user cannot run here")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def nobody_python(nobody_folder: Path) -> Path:
+    """A Python with python-dotenv that the unprivileged user can run: a
+    venv in a world-readable folder, made from a global interpreter that
+    user can reach, with python-dotenv (pure Python) copied in."""
+    from importlib import metadata
+    bases = [DEBIAN_PYTHON, *SUPPORTED.values()]
+    base = next((b for b in bases if b.exists()
+                 and runs_as_nobody([str(b), "-c", "pass"])), None)
+    if base is None:
+        pytest.skip("no Python that the unprivileged user can run")
+    venv = make_venv(nobody_folder, "nobody_env", python=base)
+    dotenv = metadata.distribution("python-dotenv")
+    for name in {str(f).split("/")[0] for f in dotenv.files or []}:
+        source = Path(str(dotenv.locate_file(name)))
+        if source.is_dir() and not name.startswith(".."):
+            shutil.copytree(source, site_packages(venv) / name)
+    subprocess.run(["chmod", "-R", "a+rX", str(nobody_folder)], check=True)
+    return venv_python(venv)
+
+
 # --- Real virtual environments, built once per test run --------------------
 
 def make_venv(base: Path, name: str, *options: str,

@@ -1760,3 +1760,105 @@ def test_environment_variables_stay_out_of_the_figure(
     assert done.returncode == 0
     assert leaks((tmp_path / "matrix_analysis.png").read_bytes(),
                  [secret]) == []
+
+
+# --- Every documented bound at its edge, and one on each side ----------------
+
+@pytest.mark.parametrize("count, accepted", [(9, False), (10, True),
+                                             (11, True)])
+def test_the_minimum_of_fetched_numbers(count: int, accepted: bool) -> None:
+    data, why = loading.numbers_from_text("\n".join(
+        str(i % 4) for i in range(count)))
+    assert (data is not None) == accepted, why
+    if not accepted:
+        assert why == "found 9 numbers; the analysis needs at least 10"
+
+
+@pytest.mark.parametrize("peak, accepted", [
+    (1e100, True), (1.0000000000000002e100, False), (9.99e99, True),
+    (1e-100, True), (9.99e-101, False), (1.01e-100, True)])
+def test_the_magnitudes_analysed(peak: float, accepted: bool) -> None:
+    data, why = loading.numbers_from_text("\n".join(
+        [repr(peak)] + ["0"] * 20))
+    assert (data is not None) == accepted, why
+
+
+@pytest.mark.parametrize("value, shown", [
+    (0.001, "0.001"), (0.000999, "9.990e-04"), (0.0010001, "0.001"),
+    (999999999.9, "999999999.900"), (1e9, "1.000e+09"),
+    (1.0000001e9, "1.000e+09"), (-1e9, "-1.000e+09"), (-0.001, "-0.001")])
+def test_the_switch_to_exponents(value: float, shown: str) -> None:
+    assert loading.shown_number(value) == shown
+
+
+@pytest.mark.parametrize("points", [10, 11, 59, 60, 61, 79, 80, 99, 100,
+                                    101, 499, 500, 501, 520, 1000, 5000])
+def test_the_rolling_window_is_odd_and_centred(points: int) -> None:
+    """An even window cannot be centred: odd for every size, from 3 for
+    the smallest inputs to 25."""
+    analysis, _ = analysed([float(i % 5) for i in range(points)])
+    assert analysis.window % 2 == 1
+    assert analysis.window == max(3, min(25, points // 20)) | 1
+    assert 3 <= analysis.window <= 25
+
+
+@pytest.mark.parametrize("name, accepted", [
+    ("out.png", True), ("OUT.PNG", True), ("out.Png", True),
+    ("out.pngx", False), ("out.jpg", False), ("png", False)])
+def test_the_output_must_be_a_png(name: str, accepted: bool) -> None:
+    options, error = loading.parse_args(["--output", name])
+    assert (error is None) == accepted
+    if accepted:
+        assert options.output == name
+
+
+def test_an_upper_case_png_is_written(tmp_path: Path) -> None:
+    done = run([sys.executable, str(ROOT / "ex01" / "loading.py"),
+                "--points", "50", "--output", "FIGURE.PNG"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "FIGURE.PNG").read_bytes()[:8] == PNG_SIGNATURE
+
+
+@pytest.mark.parametrize("size, accepted", [(999, True), (1000, True),
+                                            (1001, False)])
+def test_the_size_limit_at_its_edge(http_server, size: int, accepted: bool,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loading, "FETCH_LIMIT", 1000)
+    body = ("1\n" * 500)[:size - 1] + "\n" if size > 1 else "1"
+    for length in (None, -1):           # declared, and undeclared
+        url = http_server.serve("/edge-%d-%s" % (size, length), body,
+                                length=length)
+        text, error = loading.fetch_text(url)
+        assert (text == body) == accepted, error
+
+
+@pytest.mark.parametrize("hops, accepted", [(4, True), (5, True),
+                                            (6, False)])
+def test_the_redirect_limit_at_its_edge(http_server, hops: int,
+                                        accepted: bool) -> None:
+    final = http_server.serve("/chain-%d-end" % hops, "1\n" * 20)
+    for hop in range(hops):
+        http_server.serve("/chain-%d-%d" % (hops, hop), status=302,
+                          location=final if hop == hops - 1
+                          else "/chain-%d-%d" % (hops, hop + 1))
+    text, error = loading.fetch_text(http_server.url("/chain-%d-0" % hops))
+    assert (text is not None) == accepted, error
+    if not accepted:
+        assert error == "more than 5 redirects"
+
+
+@pytest.mark.parametrize("count", [4, 5, 6, 7])
+def test_the_listing_cap(count: int) -> None:
+    items = ["c%d" % i for i in range(count)]
+    text = loading.listed(items)
+    if count <= 5:
+        assert text == ", ".join(items[:-1]) + " and " + items[-1]
+    else:
+        assert text == ", ".join(items[:5]) + " and %d more" % (count - 5)
+
+
+@pytest.mark.parametrize("length", [59, 60, 61])
+def test_the_echo_cap(length: int) -> None:
+    text = "x" * length
+    shown = loading.clipped(text)
+    assert shown == (text if length <= 60 else "x" * 57 + "...")
