@@ -1130,8 +1130,8 @@ def check_env_file(facts: Facts) -> list[Finding]:
             found.append(Finding("", "%s is not defined: add %s=... (see %s)"
                                  % (key, key, EXAMPLE_NAME)))
     if facts.git == "tracked":
-        found.append(Finding("", "it is committed to git: git rm --cached "
-                             "%s, then commit" % shown_path(env_file.path)))
+        found.append(Finding("", "it is committed to git: %s, then commit"
+                             % untrack_command(env_file.path)))
     elif facts.git == "not ignored":
         found.append(Finding("", "git does not ignore it: add %s to "
                              ".gitignore" % escaped(quoted(
@@ -1140,6 +1140,18 @@ def check_env_file(facts: Facts) -> list[Finding]:
         found.append(Finding("readable file", "other users can read it: "
                              "chmod 600 %s" % shown_path(env_file.path)))
     return found
+
+
+def untrack_command(path: str) -> str:
+    """git rm --cached, pasteable where the user stands: from outside the
+    repository, git must be told where it is (-C)."""
+    # Inside it, its top is "." or a chain of ".." from here.
+    top = relative_path(up_to_repository(path)[-1])
+    if all(part in (".", "..") for part in top.split(os.sep)):
+        return "git rm --cached " + shown_path(path)
+    return "git -C %s rm --cached %s" % (
+        shown_path(os.path.dirname(absolute_path(path))),
+        escaped(quoted(os.path.basename(path))))
 
 
 def check_overrides(facts: Facts) -> list[Finding]:

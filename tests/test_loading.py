@@ -1862,3 +1862,31 @@ def test_the_echo_cap(length: int) -> None:
     text = "x" * length
     shown = loading.clipped(text)
     assert shown == (text if length <= 60 else "x" * 57 + "...")
+
+
+# --- Printed commands paste from a folder whose name needs quoting -----------
+
+@pytest.mark.parametrize("where", ["above", "ex01"])
+def test_install_commands_name_real_files_from_an_awkward_folder(
+        bare_venv: Path, tmp_path: Path, where: str) -> None:
+    """A space, a quote and a '$' in the folder: each path the shell reads
+    back from the printed commands is a real file."""
+    import shlex
+    root = tmp_path / "neo's matrix $dir"
+    root.mkdir()
+    script = copy_project(root, "numpy==2.2.6\n", lock=True)
+    cwd = tmp_path if where == "above" else script.parent
+    typed = script.relative_to(cwd)
+    done = run([str(venv_python(bare_venv)), str(typed)], cwd=cwd)
+    commands = install_commands(done.stdout.splitlines())
+    pip = shlex.split(commands["pip"])
+    assert (cwd / pip[pip.index("-r") + 1]).is_file()
+    assert (cwd / pip[pip.index("-r") + 1]).parent.resolve() \
+        == script.parent.resolve()
+    poetry = shlex.split(commands["Poetry"])
+    assert (cwd / poetry[-1]).resolve() == script.resolve()
+    if "-P" in poetry:
+        assert (cwd / poetry[poetry.index("-P") + 1] / "pyproject.toml"
+                ).is_file()
+    else:
+        assert (cwd / "pyproject.toml").is_file()

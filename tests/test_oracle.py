@@ -1194,3 +1194,108 @@ def test_non_ascii_digits_are_not_a_port(run_script, project: Path,
     assert "Traceback" not in done.stderr
     assert "its port is not a number from 1 to 65535" in done.stdout
     assert port not in done.stdout
+
+
+# --- What counts as a local database, in each mode -----------------------
+
+LOCAL_DATABASES = [
+    "postgresql://neo:Kx82jdHq0pZm@localhost:5432/zion",
+    "postgresql://neo:Kx82jdHq0pZm@LocalHost/zion",
+    "postgresql://neo:Kx82jdHq0pZm@127.0.0.1:5432/zion",
+    "postgresql://neo:Kx82jdHq0pZm@127.5.6.7/zion",
+    "postgresql://neo:Kx82jdHq0pZm@[::1]:5432/zion",
+    "postgresql://neo:Kx82jdHq0pZm@[::1]/zion",
+    "postgresql:///zion?host=/var/run/postgresql",
+    "postgresql://%2Fvar%2Frun%2Fpostgresql/zion",
+    "sqlite:///var/zion.db",
+]
+REMOTE_DATABASES = [
+    "postgresql://neo:Kx82jdHq0pZm@db.zion.example:5432/zion",
+    "postgresql://neo:Kx82jdHq0pZm@128.0.0.1/zion",
+    "postgresql://neo:Kx82jdHq0pZm@[::2]/zion",
+    "postgresql://neo:Kx82jdHq0pZm@localhost.example/zion",
+    "postgresql://neo:Kx82jdHq0pZm@1127.0.0.1/zion",
+]
+
+
+@pytest.mark.parametrize("mode", ["development", "production"])
+@pytest.mark.parametrize("url", LOCAL_DATABASES + REMOTE_DATABASES)
+def test_each_form_of_a_local_database_in_each_mode(
+        project: Path, url: str, mode: str) -> None:
+    local = url in LOCAL_DATABASES
+    lines, usable = judged(project, dict(PRODUCTION_ENV, MATRIX_MODE=mode,
+                                         DATABASE_URL=url))
+    assert ("Database: Connected to local instance" in lines) == local
+    assert any(line.startswith("Database: Connected to remote instance")
+               for line in lines) != local
+    warning = "WARNING: DATABASE_URL is a local database in production mode"
+    assert (warning in lines) == (local and mode == "production")
+    assert usable
+    assert "Kx82jdHq0pZm" not in "\n".join(lines)
+
+
+# --- Every printed command pastes, from a folder whose name needs quoting ----
+
+AWKWARD = "neo's matrix $dir"
+
+
+def awkward_project(tmp_path: Path) -> Path:
+    """The project's ex02/ in a folder with a space, a quote and a '$'."""
+    root = tmp_path / AWKWARD
+    (root / "ex02").mkdir(parents=True)
+    for name in EX02_FILES:
+        shutil.copy(ROOT / "ex02" / name, root / "ex02" / name)
+    return root
+
+
+def fix_of(lines: list[str], start: str) -> str:
+    """The command of the [WARN] line that starts with ``start``."""
+    line = next(line for line in lines if line.startswith(start))
+    return line[len(start):].split(", then commit")[0]
+
+
+def paste(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", "-c", command], cwd=cwd, env=clean_env(),
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_the_fixes_paste_from_an_awkward_folder(run_script, tmp_path: Path,
+                                                git_repo) -> None:
+    root = awkward_project(tmp_path)
+    ex02 = root / "ex02"
+    done = run_oracle(run_script, root, cwd=tmp_path)
+    copy = fix_of(done.lines, "[WARN] .env file: no .env file found: ")
+    assert paste(copy, tmp_path).returncode == 0
+    assert (ex02 / ".env").read_bytes() == (ex02 / ".env.example"
+                                            ).read_bytes()
+    (ex02 / ".env").chmod(0o644)
+    done = run_oracle(run_script, root, cwd=tmp_path,
+                      env={"MATRIX_MODE": "production"})
+    chmod = fix_of(done.lines, "[WARN] .env file: other users can read "
+                               "it: ")
+    assert paste(chmod, tmp_path).returncode == 0
+    assert (ex02 / ".env").stat().st_mode & 0o777 == 0o600
+    git_repo(root)
+    git(root, "add", "-f", "ex02/.env")
+    git(root, "commit", "-qm", "oops")
+    done = run_oracle(run_script, root, cwd=tmp_path)
+    untrack = fix_of(done.lines, "[WARN] .env file: it is committed to "
+                                 "git: ")
+    pasted = subprocess.run(["bash", "-c", untrack], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60,
+                            env=clean_env({"GIT_CONFIG_GLOBAL": os.devnull,
+                                           "GIT_CONFIG_NOSYSTEM": "1"}))
+    assert pasted.returncode == 0, pasted.stderr
+    assert "ex02/.env" not in git(root, "ls-files").stdout
+
+
+def test_the_install_advice_names_real_files_from_an_awkward_dir(
+        run_script, tmp_path: Path, bare_venv: Path) -> None:
+    import shlex
+    root = awkward_project(tmp_path)
+    done = run_oracle(run_script, root, cwd=tmp_path,
+                      python=venv_python(bare_venv))
+    command = advice(done.lines)[1].split(": ", 1)[1]
+    words = shlex.split(command)
+    assert words[words.index("-r") + 1] == AWKWARD + "/ex02/requirements.txt"
+    assert (tmp_path / words[words.index("-r") + 1]).exists()
