@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import (canary, clean_env, clean_global_python, interruptible,
                       leaks, load_script, Result, ROOT, run, section,
@@ -1890,3 +1892,59 @@ def test_install_commands_name_real_files_from_an_awkward_folder(
                 ).is_file()
     else:
         assert (cwd / "pyproject.toml").is_file()
+
+
+# --- Properties: any body, any manifest, any argument -----------------------
+
+ODD = st.sampled_from(list(
+    " \t\r\n\x0b\x0c\x85\xa0\u2028\u2029\ufeff\x00\x1b\u202e\"';,.-+eE"
+    "\u00b2\u0663\uff11#@:/?=%\\$") + ["1e308", "99999999999999999999999",
+                                       "nan", "inf", "1,5", "${X}"])
+BODY = st.lists(st.one_of(ODD, st.characters(), st.sampled_from(
+    "0123456789")), max_size=200).map("".join)
+NUMBERS = st.lists(st.floats(allow_nan=True, allow_infinity=True),
+                   min_size=0, max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.one_of(
+    BODY,
+    NUMBERS.map(lambda xs: "\n".join(map(repr, xs))),
+    NUMBERS.map(lambda xs: "v;w\n" + "\n".join(
+        "%r;%s" % (x, repr(x).replace(".", ",")) for x in xs)),
+    NUMBERS.map(lambda xs: "[" + ", ".join(map(repr, xs)) + "]")))
+def test_any_body_is_analysed_or_refused_in_one_line(body: str) -> None:
+    data, why = loading.numbers_from_text(body)
+    if data is None:
+        assert why and why.isprintable() and "\n" not in why
+        return
+    assert len(data.values) >= loading.MIN_POINTS
+    analysis, figure = loading.analyse(data)
+    assert all(line.isprintable() for line in loading.results_lines(analysis))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=BODY)
+def test_any_manifest_parses_without_an_exception(text: str) -> None:
+    secret = canary()
+    text = text + "\n-i https://u:%s@h/simple\n" % secret
+    pins = loading.parse_requirements(text)
+    loading.parse_poetry_lock(text)
+    for _, line in pins[""]:
+        shown = loading.shown_requirement(line)
+        assert shown.isprintable() and leaks(shown, [secret]) == []
+    for marker in text.split(";"):
+        assert loading.marker_applies(marker, (3, 11)) in (True, False, None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(argv=st.lists(st.one_of(BODY, st.sampled_from(
+    ["--points", "--seed", "--source", "--output", "-h", "--points=\u00b2",
+     "--source=http://127.0.0.1:\u00b2/x", "--output=x.PNG"])), max_size=4))
+def test_any_arguments_parse_or_give_one_printable_error(argv: list[str]
+                                                         ) -> None:
+    secret = canary()
+    argv = argv + ["--source=https://u:%s@h/?t=%s" % (secret, secret)]
+    options, error = loading.parse_args(argv)
+    if error is not None:
+        assert error.isprintable() and leaks(error, [secret]) == []

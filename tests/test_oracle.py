@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import (NOBODY, canary, clean_env, clean_global_python, git,
                       leaks, load_script, ROOT, section, site_packages,
@@ -1299,3 +1301,81 @@ def test_the_install_advice_names_real_files_from_an_awkward_dir(
     words = shlex.split(command)
     assert words[words.index("-r") + 1] == AWKWARD + "/ex02/requirements.txt"
     assert (tmp_path / words[words.index("-r") + 1]).exists()
+
+
+# --- Properties: any .env text, any value -----------------------------------
+# Generated from a grammar that holds what careless generators leave out:
+# Unicode white space and line breaks, open quotes, ${...}, digits of other
+# scripts, control and bidi characters, very long lines. On every example:
+# no exception, nothing printed raw that a terminal would obey, and no slice
+# of a planted secret anywhere in the report.
+
+
+AWKWARD_CHARACTERS = st.sampled_from(
+    list(" \t\r\x0b\x0c\x1c\x1d\x1e\x85\xa0\u1680\u2000\u200b\u2028\u2029"
+         "\u3000\ufeff\x00\x1b\x7f\u202e\u2066\"'`$#=:;@/?&%\\{}[]()<>"
+         "\u00b2\u0663\uff11\u00bd"))
+AWKWARD_TEXT = st.text(st.one_of(AWKWARD_CHARACTERS, st.characters(),
+                                 st.sampled_from("aZ09_-.")), max_size=40)
+VALUE = st.one_of(
+    AWKWARD_TEXT,
+    st.builds(lambda t: "${" + t, AWKWARD_TEXT),
+    st.builds(lambda q, t: q + t, st.sampled_from("\"'"), AWKWARD_TEXT),
+    st.builds(lambda t: "x" * 5000 + t, AWKWARD_TEXT),
+    st.sampled_from(["postgresql://db:\u00b2/x", "https://h:\u0663/x",
+                     "http://localhost:8080", "production", "DEBUG"]))
+LINE = st.one_of(
+    st.builds(lambda k, sep, v: k + sep + v,
+              st.sampled_from(list(oracle.KEYS)
+                              + ["OTHER", "api_key", "export API_KEY"]),
+              st.sampled_from(["=", " = ", "=\u00a0", ":"]), VALUE),
+    AWKWARD_TEXT, st.builds(lambda t: "# " + t, AWKWARD_TEXT))
+ENV_TEXT = st.lists(LINE, max_size=12).map("\n".join)
+
+
+def assert_safe(lines: list[str], planted: list[str]) -> None:
+    for line in lines:
+        assert line.isprintable(), repr(line)
+    assert leaks("\n".join(lines), planted) == []
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(body=ENV_TEXT, mode=st.sampled_from(["development", "production"]),
+       show=st.booleans())
+def test_any_env_file_is_reported_safely(project: Path, body: str, mode: str,
+                                         show: bool) -> None:
+    key, password = canary(), canary()
+    body += "\nAPI_KEY=%s\nDATABASE_URL=postgresql://neo:%s@db.example/z\n" \
+        % (key, password)
+    (project / "ex02" / ".env").write_bytes(body.encode("utf-8",
+                                                        "surrogatepass"))
+    here = str(project / "ex02")
+    facts = oracle.gather(oracle.parse_args([])[0], {"MATRIX_MODE": mode},
+                          here)
+    blocks, _ = oracle.build_report(facts, show)
+    assert_safe([line for block in blocks for line in block], [key, password])
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(value=VALUE, key=st.sampled_from(oracle.KEYS),
+       mode=st.sampled_from(["development", "production"]),
+       show=st.booleans())
+def test_any_value_from_the_environment_is_reported_safely(
+        project: Path, value: str, key: str, mode: str, show: bool) -> None:
+    """Real environment variables win over the file: any of them, with a
+    secret planted in API_KEY and in a URL's password and query."""
+    secret, password, token = canary(), canary(), canary()
+    environ = {"MATRIX_MODE": mode, "API_KEY": secret,
+               "ZION_ENDPOINT": "https://u:%s@zion.example/?t=%s"
+               % (password, token)}
+    environ[key] = value + (secret if key == "API_KEY" else "")
+    value_without_nul = {k: v.replace("\x00", "") for k, v in environ.items()}
+    facts = oracle.gather(oracle.parse_args([])[0], value_without_nul,
+                          str(project / "ex02"))
+    blocks, _ = oracle.build_report(facts, show)
+    assert_safe([line for block in blocks for line in block],
+                [secret, password, token])

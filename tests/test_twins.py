@@ -2,8 +2,11 @@
 same in both: one table of cases runs through each pair, so that the
 copies cannot drift apart."""
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from conftest import SCRIPTS, load_script, run, site_packages, venv_python
+from conftest import (SCRIPTS, canary, leaks, load_script, run,
+                      site_packages, venv_python)
 
 oracle = load_script("oracle")
 loading = load_script("loading")
@@ -132,3 +135,24 @@ def test_both_scripts_find_no_installer_outside_a_venv(
                 str(SCRIPTS["oracle"]), str(SCRIPTS["loading"])])
     assert done.returncode == 0, done.stderr
     assert done.lines == ["", ""]
+
+
+# --- Properties: any URL-shaped text ---------------------------------------
+
+PART = st.text(st.one_of(st.characters(), st.sampled_from(
+    list(":/?#@[]%\\.\u00b2\u0663\x1b\u202e\n\t "))), max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(scheme=st.sampled_from(["https", "http", "postgresql", "x+y", "1a",
+                               ""]),
+       host=PART, port=PART, path=PART, extra=PART)
+def test_any_url_is_shown_alike_and_without_its_secrets(
+        scheme: str, host: str, port: str, path: str, extra: str) -> None:
+    user, password, query, fragment = (canary() for _ in range(4))
+    url = "%s://%s:%s@%s:%s/%s?q=%s%s#%s" % (
+        scheme, user, password, host, port, path, query, extra, fragment)
+    shown = oracle.shown_url(url)
+    assert shown == loading.shown_url(url)
+    assert shown.isprintable()
+    assert leaks(shown, [user, password, query, fragment]) == []
