@@ -1379,3 +1379,21 @@ def test_any_value_from_the_environment_is_reported_safely(
     blocks, _ = oracle.build_report(facts, show)
     assert_safe([line for block in blocks for line in block],
                 [secret, password, token])
+
+
+@settings(max_examples=6, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(body=ENV_TEXT, mode=st.sampled_from(["development", "production"]))
+def test_any_env_file_end_to_end(run_script, project: Path, body: str,
+                                 mode: str) -> None:
+    """A few of the same, as a user runs them: exit 0 or 1, one report."""
+    key = canary()
+    (project / "ex02" / ".env").write_bytes(
+        (body + "\nAPI_KEY=%s\n" % key).encode("utf-8", "surrogatepass"))
+    done = run_oracle(run_script, project, env={"MATRIX_MODE": mode},
+                      args=("--show",))
+    assert done.returncode in (0, 1), done.stderr
+    assert done.stdout.startswith(SUBJECT[0] + "\n")
+    assert done.stderr == ""
+    assert_safe(done.lines, [key])
