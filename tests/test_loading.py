@@ -1948,3 +1948,28 @@ def test_any_arguments_parse_or_give_one_printable_error(argv: list[str]
     options, error = loading.parse_args(argv)
     if error is not None:
         assert error.isprintable() and leaks(error, [secret]) == []
+
+
+def test_hostile_names_are_escaped_wherever_they_are_echoed(
+        tmp_path: Path, bare_venv: Path) -> None:
+    """An output file, a folder and a column named with ESC, a newline and
+    a bidi override: every echo is escaped."""
+    hostile = "bad\x1b[2J\u202e\nname"
+    done = run([sys.executable, str(ROOT / "ex01" / "loading.py"),
+                "--points", "50", "--output", hostile + ".png"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Results saved to: bad\\x1b[2J\\u202e\\nname.png" in done.stdout
+    done = run([sys.executable, str(ROOT / "ex01" / "loading.py"),
+                "--points", "50", "--output", hostile + "/x.png"],
+               cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.isprintable() is False       # its one newline
+    assert done.stderr.rstrip("\n").isprintable(), done.stderr
+    folder = tmp_path / hostile
+    folder.mkdir()
+    script = copy_project(folder, "numpy==2.2.6\n", lock=True)
+    done = run([str(venv_python(bare_venv)), str(script.relative_to(
+        tmp_path))], cwd=tmp_path)
+    for output in (done.stdout, done.stderr):
+        assert "\x1b" not in output and "\u202e" not in output
+    assert all(line.isprintable() for line in done.stdout.splitlines())

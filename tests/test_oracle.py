@@ -1397,3 +1397,22 @@ def test_any_env_file_end_to_end(run_script, project: Path, body: str,
     assert done.stdout.startswith(SUBJECT[0] + "\n")
     assert done.stderr == ""
     assert_safe(done.lines, [key])
+
+
+HOSTILE_NAME = "bad\x1b[2J\u202e\nname"
+
+
+def test_a_hostile_env_file_name_is_escaped_everywhere(run_script,
+                                                       project: Path) -> None:
+    """The file's name is echoed in the check, the problems and the
+    configuration line: each escaped."""
+    env = project / (HOSTILE_NAME + ".env")
+    env.write_text("API_KEY=abc\nL\x1b[31mOG=1\nLOG_LEVEL=LOUD\n")
+    env.chmod(0o644)
+    for mode in ("development", "production"):
+        done = run_oracle(run_script, project, args=("--env-file", str(env),
+                                                     "--show"),
+                          env={"MATRIX_MODE": mode})
+        assert all(line.isprintable() for line in done.lines), done.stdout
+        assert "\\x1b[2J\\u202e\\nname.env" in done.stdout
+        assert "\x1b" not in done.stdout + done.stderr
