@@ -1192,8 +1192,7 @@ def has_decimal_comma(field: str) -> bool:
     """Whether a field reads as a number written with a decimal comma."""
     whole, comma, fraction = field.strip().partition(",")
     return bool(comma) and is_number(whole + "." + fraction) \
-        and whole.lstrip("+-").isdigit() and fraction.isdigit() \
-        and (whole + fraction).isascii()
+        and whole.lstrip("+-").isdigit() and fraction.isdigit()
 
 
 def as_numbers(frame: "DataFrame") -> "DataFrame":
