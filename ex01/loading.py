@@ -1264,7 +1264,11 @@ def analyse(data: Data) -> tuple[Analysis, Figure]:
     window = max(3, min(25, points // 20)) | 1      # odd, centred
     series = pd.Series(values, copy=False)
     rolling = rolling_mean(series, window)
+    # Measured from the residuals' median: on a curve, a centred mean is
+    # off by the same amount all along (a parabola's curvature), which is
+    # no anomaly.
     residual = values - rolling
+    residual -= np.median(residual)
     sigma = noise_level(residual, values)
     strength = pd.Series(np.abs(residual) / sigma, copy=False)
     found = strength[strength > ANOMALY_SIGMA]
@@ -1292,28 +1296,32 @@ def analyse(data: Data) -> tuple[Analysis, Figure]:
 
 
 def rolling_mean(series: "Series", window: int) -> "Floats":
-    """The centred rolling mean, and near each end, where a centred window
-    does not fit, the straight line fitted to the first (last) full
-    window: a window cut short at an end is off-centre, and on any trend
-    its mean would lag, making false anomalies of the first and last
-    points."""
+    """The centred rolling mean; near each end, where a centred window does
+    not fit, the parabola through the nearest full windows' means carried
+    on to the end. A window cut short at an end is off-centre: on any
+    trend its mean lags, and made false anomalies of the first and last
+    points. The means are smooth (a spike weighs 1/window in them), so a
+    spike at an end does not bend the curve its neighbours are judged by."""
     import numpy as np
 
     rolling: "Floats" = series.rolling(window, center=True).mean().to_numpy(
         dtype=np.float64, copy=True)
-    half, values = window // 2, series.to_numpy(dtype=np.float64)
-    steps = np.arange(window, dtype=np.float64)
-    for start, cut in ((0, slice(0, half)),
-                       (len(values) - window, slice(window - half, window))):
-        slope, intercept = np.polyfit(steps, values[start:start + window], 1)
-        rolling[start:start + window][cut] = intercept + slope * steps[cut]
+    half = window // 2
+    near = np.arange(window, dtype=np.float64)    # the nearest full means
+    ends = np.arange(-half, 0, dtype=np.float64)  # the points beyond them
+    first = rolling[half:half + window]
+    curve = np.polyfit(near, first, 2)
+    rolling[:half] = np.polyval(curve, ends)
+    last = rolling[len(rolling) - half - window:len(rolling) - half]
+    curve = np.polyfit(near, last[::-1], 2)
+    rolling[len(rolling) - half:] = np.polyval(curve, ends)[::-1]
     return rolling
 
 
 def noise_level(residual: "Floats", values: "Floats") -> float:
-    """A robust standard deviation of the residuals (median absolute
-    deviation): the anomalies themselves must not inflate the yardstick
-    that finds them."""
+    """A robust standard deviation of the residuals, measured from their
+    median (the median absolute deviation): the anomalies themselves must
+    not inflate the yardstick that finds them."""
     import numpy as np
 
     # Residuals below ROUNDING of the values' typical size are float64's
@@ -1325,7 +1333,7 @@ def noise_level(residual: "Floats", values: "Floats") -> float:
     magnitudes = np.abs(values)
     floor = max(float(np.median(magnitudes)) * ROUNDING,
                 float(magnitudes.max()) * 1e-100)
-    spread = np.abs(residual - np.median(residual))
+    spread = np.abs(residual)
     sigma = float(np.median(spread)) * 1.4826
     if sigma <= floor:
         sigma = float(spread.mean())
