@@ -84,8 +84,8 @@ NOTES = (
     ("conda_base", "This is conda's base environment, shared by all of "
      "conda. Make your own: conda create -n matrix_env python, then conda "
      "activate matrix_env."),
-    ("no_python", "This PATH has no python command (python: command not "
-     "found). Where the lines above say python, type %(me)s:\n"
+    ("no_python", "This PATH has no python command: typing python fails "
+     "here. Where the lines above say python, type %(me)s:\n"
      "%(me)s -m venv matrix_env"),
     ("no_own_pip", "This environment has no pip of its own: pip here is "
      "%(pip)s, which installs into %(pip_runs)s. Give it one, then install "

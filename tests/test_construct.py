@@ -543,8 +543,8 @@ def test_no_python_on_path_and_a_pip_of_another_python(
         "pip: %s/bin/pip -> %s (#! line)" % (tmp_path, target),
         "pip3: none"]
     assert notes(done.lines) == [
-        "NOTE: This PATH has no python command (python: command not found)."
-        " Where the lines above say python, type python3:",
+        "NOTE: This PATH has no python command: typing python fails here. "
+        "Where the lines above say python, type python3:",
         "NOTE: pip here is %s/bin/pip, which installs into %s, not this "
         "interpreter. Install with this one: python3 -m pip install "
         "<package>" % (tmp_path, target)]
