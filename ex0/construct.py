@@ -52,7 +52,7 @@ It changes nothing and exits 0 on any supported Python."""
 
 COMMANDS = ("python", "python3", "pip", "pip3")    # as PATH finds them
 HEAD = 512                          # bytes of a launcher read at most
-MAX_HOPS = 8                        # links or launchers followed at most
+MAX_HOPS = 24                       # links and launchers followed at most
 
 # Each note, in order, when decide() finds that it applies.
 NOTES = (
@@ -218,9 +218,10 @@ def find_launcher(name: str, folders: list[str], this: str) -> Launcher:
     launcher.name = file = name
     launcher.file = file = which(name, folders)
     for _ in range(MAX_HOPS):
-        while path.islink(file) and not path.isfile(
+        if path.islink(file) and not path.isfile(
                 path.dirname(path.dirname(file)) + "/pyvenv.cfg"):
             file = path.join(path.dirname(file), readlink(file))
+            continue
         text = read(file, HEAD)
         first, _, rest = text.partition("\n")
         line = rest[9:] if rest[:9] == "'''exec' " else first[2:]
@@ -245,14 +246,14 @@ def find_launcher(name: str, folders: list[str], this: str) -> Launcher:
 def pyenv_target(text: str, name: str, folders: list[str]) -> tuple[str, str]:
     root = text.partition('export PYENV_ROOT="')[2].partition('"')[0]
     chosen, origin = environ.get("PYENV_VERSION", ""), "PYENV_VERSION"
-    try:
-        here = getcwd()
-    except OSError:             # deleted: no local version then
-        here = "/"
-    while not path.isfile(here + "/.python-version") and here != path.dirname(
-            here):
-        here = path.dirname(here)
     if not chosen:
+        try:
+            here = getcwd()
+        except OSError:         # deleted: no local version then
+            here = "/"
+        while not path.isfile(here + "/.python-version") and (
+                here != path.dirname(here)):
+            here = path.dirname(here)
         origin = path.join(here, ".python-version")
         origin = origin if path.isfile(origin) else root + "/version"
         for line in read(origin, 1024).splitlines():

@@ -682,12 +682,17 @@ def test_what_pip_cannot_write_asks_for_a_venv() -> None:
 
 
 def test_a_fifo_and_hostile_names_on_path(run_script, tmp_path: Path) -> None:
-    """A FIFO is passed over (never read: it would block); a folder name
-    with control characters is escaped."""
+    """A FIFO is passed over (never read: it would block); a launcher
+    whose #! names a loop of links ends; a folder name with control
+    characters is escaped."""
     folder = tmp_path / "bin\x1b[2J"
     folder.mkdir()
     os.mkfifo(folder / "pip")
     (folder / "pip").chmod(0o755)
+    (tmp_path / "loop").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop")
+    (folder / "pip3").write_text("#!%s/loop\n" % tmp_path)
+    (folder / "pip3").chmod(0o755)
     path = commands(folder, python3=GLOBAL_PYTHON)
     done = run_raw(GLOBAL_PYTHON, env=path)
     assert done.returncode == 0 and b"\x1b" not in done.stdout
@@ -695,7 +700,8 @@ def test_a_fifo_and_hostile_names_on_path(run_script, tmp_path: Path) -> None:
     assert command_lines(lines) == [
         "python: none", "python3: %s/bin\\x1b[2J/python3 -> %s (symlink), "
         "this interpreter" % (tmp_path, GLOBAL_PYTHON.resolve()),
-        "pip: none", "pip3: none"]
+        "pip: none", "pip3: %s/bin\\x1b[2J/pip3 -> (none) (#! line)"
+        % tmp_path]
 
 
 # --- What the activate script says, whatever Python makes of the venv -----
