@@ -167,20 +167,21 @@ def read(name: str, limit: int = 65536) -> str:
         return ""
 
 
-# A path with its symbolic links resolved; as given when that needs a
-# working directory that no longer exists.
-def real(name: str) -> str:
+# Whether two paths name the same file or folder, links resolved (only
+# when the names differ: realpath costs a system call per component); a
+# relative path that needs a deleted working directory is taken as is.
+def same(one: str, other: str) -> bool:
     try:
-        return path.realpath(name)
+        return one == other or path.realpath(one) == path.realpath(other)
     except OSError:
-        return name
+        return False
 
 
 # Which interpreter a file is: a venv's bin/python links to a global
 # binary yet is another environment, so in a venv it is the venv folder.
-def identity(name: str) -> str:
+def env_of(name: str) -> str:
     env = path.dirname(path.dirname(name))
-    return real(env if path.isfile(env + "/pyvenv.cfg") else name)
+    return env if path.isfile(env + "/pyvenv.cfg") else name
 
 
 # venv, virtualenv and uv write the environment's absolute path into its
@@ -210,7 +211,7 @@ def which(name: str, folders: list[str]) -> str:
 
 # One command as PATH finds it, followed as the system would to the
 # interpreter it runs or installs into: symbolic links (up to a venv's
-# own bin, see identity), a launcher script's #! line (a path, or env and
+# own bin, see env_of), a launcher script's #! line (a path, or env and
 # a name on PATH; pip writes "#!/bin/sh" then "'''exec' PATH ..." for a
 # path that is long or has spaces), a pyenv shim as pyenv resolves it.
 def find_launcher(name: str, folders: list[str], this: str) -> Launcher:
@@ -234,7 +235,7 @@ def find_launcher(name: str, folders: list[str], this: str) -> Launcher:
             file = which(words[-1], folders)
         launcher.how += ", " * bool(launcher.how) + step
     launcher.interpreter = file if path.isfile(file) else ""
-    launcher.this = launcher.file != "" and identity(file) == this
+    launcher.this = launcher.file != "" and same(env_of(file), this)
     return launcher
 
 
@@ -330,7 +331,7 @@ def gather_facts() -> dict[str, str]:
 # python, python3, pip and pip3 as this PATH finds them.
 def gather_launchers() -> list[Launcher]:
     folders = environ.get("PATH", defpath).split(pathsep)
-    this = identity(sys.executable)
+    this = env_of(sys.executable)
     return [find_launcher(name, folders, this) for name in COMMANDS]
 
 
@@ -368,8 +369,7 @@ def decide(facts: dict[str, str], launchers: list[Launcher]
         else pip
     me = "python" if python.this else "python3" if python3.this else (
         "'%s'" if " " in facts["executable"] else "%s") % facts["executable"]
-    stale = activated not in ("", prefix) and real(activated) != real(
-        prefix)
+    stale = activated not in ("", prefix) and not same(activated, prefix)
     stray = pip.file != "" and not pip.this
     venv = path.dirname(path.dirname(facts["executable"]))
     own_pip, managed = facts["own_pip"], facts["managed"]
@@ -381,8 +381,8 @@ def decide(facts: dict[str, str], launchers: list[Launcher]
         "stale_gone": stale and not path.isdir(activated),
         # What the shell ran after activate (pyenv's or conda's setup)
         # put its own folder first again.
-        "path_order": path.isdir(activated) and identity(
-            python.interpreter) != real(activated),
+        "path_order": path.isdir(activated) and not same(
+            env_of(python.interpreter), activated),
         "leak": facts.get("cfg:include-system-site-packages",
                           "").lower() == "true",
         "broken": home != "" and not path.isdir(home),
@@ -396,8 +396,8 @@ def decide(facts: dict[str, str], launchers: list[Launcher]
         != facts["version"].split(".")[:2],
         # Compared with the folder that holds the activate script: the
         # venv, whatever sys.prefix says (python -S, no pyvenv.cfg).
-        "moved": facts["created_at"] not in ("", venv) and real(
-            facts["created_at"]) != real(venv),
+        "moved": facts["created_at"] != "" and not same(
+            facts["created_at"], venv),
         "conda_base": facts["conda"] == prefix,
         "no_python": not made_by and python.file == "",
         "no_own_pip": in_venv and stray and not own_pip,
