@@ -216,7 +216,7 @@ def which(name: str, folders: list[str]) -> str:
 # path that is long or has spaces), a pyenv shim as pyenv resolves it.
 def find_launcher(name: str, folders: list[str], this: str) -> Launcher:
     launcher = Launcher()
-    launcher.name = file = name
+    launcher.name = name
     launcher.file = file = which(name, folders)
     for _ in range(MAX_HOPS):
         if path.islink(file) and not path.isfile(
