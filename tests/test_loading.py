@@ -1402,6 +1402,7 @@ def test_two_installed_copies_say_which_loads(run_script, tmp_path: Path,
                                               fresh_venv) -> None:
     """A second numpy installed with pip into a PYTHONPATH folder comes
     first on sys.path: it loads, the venv's own is hidden."""
+    pytest.importorskip("pip")
     venv, ex01 = hiding_venv(tmp_path, fresh_venv)
     wheel = tmp_path / "numpy-1.26.4-py3-none-any.whl"
     import zipfile
