@@ -149,6 +149,12 @@ class Package:
         self.version: str | None = None
         self.installer: str | None = None   # the INSTALLER record
         self.broken: str | None = None      # why importing it failed
+        self.origin = ""                # the file or folder import loads
+        self.hidden_by = ""             # that file, when it is not this
+        self.hidden_from = ""           # ... and where it comes from
+        self.requires: list[str] = []   # Requires-Dist of the loaded copy
+        # Every installed copy on sys.path, in its order: (folder, version)
+        self.copies: list[tuple[str, str]] = []
 
 
 class Pin:
@@ -456,43 +462,95 @@ def shown_path(path: str) -> str:
 
 # --- Facts about the installed packages -----------------------------------
 
-def find_package(dist: str, module: str, role: str) -> Package:
-    """Whether a package is importable, its version and installer.
+def find_package(dist: str, module: str, role: str,
+                 origins: dict[str, str]) -> Package:
+    """Whether a package is importable, from where, its version and
+    installer, and every installed copy of it.
 
     find_spec locates a top-level module without executing it, and
     importlib.metadata reads the dist-info files, so nothing is imported.
+    What import loads is the first match on sys.path; the version shown
+    is that of the installed copy that holds it.
     """
     from importlib import metadata
 
     package = Package(dist, module, role)
     try:
-        package.found = importlib.util.find_spec(module) is not None
+        spec = importlib.util.find_spec(module)
     except (ImportError, ValueError):
-        package.found = False
-    if package.found:
-        try:
-            distribution = metadata.distribution(dist)
-            # Read as text, not through .version, which parses the whole
-            # file (pandas' and matplotlib's hold their full README) with
-            # the email package: a few milliseconds per package.
-            package.version = metadata_version(
-                distribution.read_text("METADATA")
-                or distribution.read_text("PKG-INFO") or "")
-            package.installer = (distribution.read_text("INSTALLER")
-                                 or "").strip() or None
-        except metadata.PackageNotFoundError:
-            pass
+        spec = None
+    if spec is None:
+        return package
+    package.found = True
+    package.origin = spec.origin if spec.has_location and spec.origin \
+        else next(iter(spec.submodule_search_locations or []), "")
+    loaded = None
+    for distribution in metadata.distributions(name=dist):
+        folder = str(distribution.locate_file(""))
+        if any(folder == seen for seen, _ in package.copies):
+            continue
+        # Read as text, not through .version, which parses the whole
+        # file (pandas' and matplotlib's hold their full README) with the
+        # email package: a few milliseconds per package.
+        text = distribution.read_text("METADATA") \
+            or distribution.read_text("PKG-INFO") or ""
+        package.copies.append((folder, metadata_version(text) or "?"))
+        if loaded is None and (is_inside(package.origin, folder)
+                               or len(package.copies) == 1):
+            loaded = distribution
+            package.version = package.copies[-1][1]
+            package.requires = metadata_fields(text, "requires-dist")
+    where = next((entry for entry in origins
+                  if is_inside(package.origin, entry)), None)
+    if where is not None and not any(is_inside(package.origin, folder)
+                                     for folder, _ in package.copies):
+        package.hidden_by, package.hidden_from = package.origin, \
+            origins[where]
+    if loaded is not None:
+        package.installer = (loaded.read_text("INSTALLER")
+                             or "").strip() or None
     return package
 
 
+def is_inside(path: str, folder: str) -> bool:
+    """Whether path is folder or below it."""
+    path = path.replace("\\", "/")
+    folder = folder.replace("\\", "/").rstrip("/")
+    return folder != "" and (path == folder or path.startswith(folder + "/"))
+
+
+def path_origins() -> dict[str, str]:
+    """The sys.path entries that come before the installed packages, each
+    with where it comes from: the script's folder (or the working
+    directory for python -c), then PYTHONPATH, up to the standard
+    library's zip entry, which Python always lists first of its own."""
+    origins = {}
+    entries = list(sys.path)
+    if entries and not getattr(sys.flags, "safe_path", False):
+        first = entries.pop(0)
+        origins[first] = "the working directory" if first in ("", ".") \
+            else "this script's folder"
+    for entry in entries:
+        if entry.endswith(".zip"):
+            break
+        origins.setdefault(entry, "PYTHONPATH")
+    return origins
+
+
 def metadata_version(text: str) -> str | None:
-    """The Version field of a core metadata file, whose fields are the
-    lines before the first blank one."""
+    """The Version field of a core metadata file."""
+    return next(iter(metadata_fields(text, "version")), None)
+
+
+def metadata_fields(text: str, field: str) -> list[str]:
+    """The values of a field (lowercase name) in a core metadata file,
+    whose fields are the lines before the first blank one."""
+    values = []
     for line in text.partition("\n\n")[0].splitlines():
         name, colon, value = line.partition(":")
-        if colon and name.strip().lower() == "version":
-            return value.strip() or None
-    return None
+        if colon and name.strip().lower() == field and value.strip():
+            values.append(value.strip())
+    return values
 
 
 def try_import(module: str) -> str | None:
@@ -511,6 +569,188 @@ def is_configuration_error(failure: str) -> bool:
     matplotlibrc naming an invalid value), which no reinstall fixes: its
     rcParams validation says "Key <name>: ..."."""
     return failure.startswith("ValueError: Key ")
+
+
+# --- Each package's own requirements, checked as pip check does ------------
+
+def version_key(text: str) -> tuple[int, ...] | None:
+    """A PEP 440 version as a tuple that sorts as pip sorts it: release
+    (padded), then dev < a < b < rc < final < post; a local part is
+    ignored. None for what it does not read (an epoch, a legacy version).
+    """
+    text = text.strip().lower().partition("+")[0].lstrip("v")
+    release = ""
+    while text[:1].isdigit() or text[:1] == "." and text[1:2].isdigit():
+        release, text = release + text[0], text[1:]
+    phases = {"dev": -4, "a": -3, "alpha": -3, "b": -2, "beta": -2,
+              "rc": -1, "c": -1, "post": 1, "": 0}
+    phase = text.strip(".-_").rstrip("0123456789").rstrip(".-_")
+    number = text[len(text.rstrip("0123456789")):]
+    if not release or phase not in phases:
+        return None
+    parts = [int(part) for part in release.split(".")]
+    return tuple(parts + [0] * (6 - len(parts))) + (
+        phases[phase], int(number or 0))
+
+
+def satisfies(version: str, specifier: str) -> bool | None:
+    """Whether an installed version meets a specifier ("numpy>=2.0.2"'s
+    ">=2.0.2", "~=1.4", "==2.*"); None when it cannot tell."""
+    operator = specifier[:3] if specifier[:3] == "===" else next(
+        (op for op in ("~=", "==", "!=", ">=", "<=", ">", "<")
+         if specifier.startswith(op)), "")
+    wanted = specifier[len(operator):].strip()
+    if operator == "===":
+        return version == wanted
+    if wanted.endswith(".*") and operator in ("==", "!="):
+        prefix = version_key(wanted[:-2])
+        have = version_key(version)
+        if prefix is None or have is None:
+            return None
+        size = len(wanted[:-2].split("."))
+        return (have[:size] == prefix[:size]) == (operator == "==")
+    have, want = version_key(version), version_key(wanted)
+    if have is None or want is None or not operator:
+        return None
+    if operator == "~=":
+        size = len(wanted.split(".")) - 1
+        return have >= want and have[:size] == want[:size]
+    return {"==": have == want, "!=": have != want, ">=": have >= want,
+            "<=": have <= want, ">": have > want, "<": have < want}[operator]
+
+
+def marker_environment() -> dict[str, str]:
+    """PEP 508's marker variables for this interpreter, as far as sys
+    tells them (no extra is requested: "extra" is empty)."""
+    platform = {"win32": "Windows", "darwin": "Darwin", "linux": "Linux"}
+    return {
+        "python_version": "%d.%d" % sys.version_info[:2],
+        "python_full_version": "%d.%d.%d" % sys.version_info[:3],
+        "sys_platform": sys.platform,
+        "platform_system": platform.get(sys.platform, sys.platform),
+        "os_name": "nt" if sys.platform == "win32" else "posix",
+        "implementation_name": sys.implementation.name,
+        "platform_python_implementation": {
+            "cpython": "CPython", "pypy": "PyPy"}.get(
+                sys.implementation.name, sys.implementation.name),
+        "extra": "",
+    }
+
+
+def evaluate_marker(marker: str, env: dict[str, str]) -> bool | None:
+    """A PEP 508 marker: comparisons joined by "and", "or" and brackets.
+    None when it names what is not known here (platform_machine, say)."""
+    words: list[str] = []
+    # Split on quotes: the odd pieces are the quoted values, kept whole.
+    for number, part in enumerate(marker.replace("'", '"').split('"')):
+        words += ['"' + part] if number % 2 else part.replace(
+            "(", " ( ").replace(")", " ) ").split()
+    result = parse_or(words, env)
+    return result if not words else None
+
+
+def parse_or(words: list[str], env: dict[str, str]) -> bool | None:
+    """Consumes or-joined groups of and-joined comparisons."""
+    result: bool | None = False
+    while True:
+        group = parse_and(words, env)
+        result = True if result or group else (
+            None if result is None or group is None else False)
+        if words[:1] != ["or"]:
+            return result
+        words.pop(0)
+
+
+def parse_and(words: list[str], env: dict[str, str]) -> bool | None:
+    """Consumes and-joined comparisons or bracketed groups."""
+    result: bool | None = True
+    while True:
+        if words[:1] == ["("]:
+            words.pop(0)
+            item = parse_or(words, env)
+            if words[:1] != [")"]:
+                return None
+            words.pop(0)
+        else:
+            item = compare_marker(words, env)
+        result = False if result is False or item is False else (
+            None if result is None or item is None else True)
+        if words[:1] != ["and"]:
+            return result
+        words.pop(0)
+
+
+def compare_marker(words: list[str], env: dict[str, str]) -> bool | None:
+    """One "variable op value" (either side may be the quoted one)."""
+    if len(words) < 3:
+        words.clear()
+        return None
+    left, op = words.pop(0), words.pop(0)
+    if op == "not" and words[:1] == ["in"]:
+        op += " " + words.pop(0)
+    right = words.pop(0)
+    values = []
+    for side in (left, right):
+        if side.startswith('"'):
+            values.append(side[1:])
+        elif side in env:
+            values.append(env[side])
+        else:
+            return None
+    a, b = values
+    if op in ("in", "not in"):
+        return (a in b) == (op == "in")
+    if "version" in left or "version" in right:
+        return satisfies(a, op + b)
+    return {"==": a == b, "!=": a != b}.get(op)
+
+
+def installed_version(name: str, known: dict[str, str | None]
+                      ) -> str | None:
+    """The version of an installed distribution (a normalized name), read
+    once: known holds what was read before."""
+    from importlib import metadata
+
+    if name not in known:
+        try:
+            known[name] = metadata_version(
+                metadata.distribution(name).read_text("METADATA") or "")
+        except metadata.PackageNotFoundError:
+            known[name] = None
+    return known[name]
+
+
+def requirement_problems(packages: list[Package]
+                         ) -> list[tuple[str, str, str | None]]:
+    """Each unmet requirement of the loaded packages, as pip check finds
+    them: (who requires it, the requirement, the installed version or
+    None). Requirements for extras, other platforms or other Pythons do
+    not count, nor those it cannot read."""
+    env = marker_environment()
+    known = {normalize(p.dist): p.version for p in packages
+             if p.found and not p.hidden_by}
+    problems = []
+    for package in packages:
+        if not package.found or package.hidden_by:
+            continue
+        for line in package.requires:
+            requirement, _, marker = line.partition(";")
+            if marker.strip() and evaluate_marker(marker, env) is not True:
+                continue
+            name = requirement.strip()
+            cut = next((i for i, c in enumerate(name)
+                        if not (c.isalnum() or c in "._-")), len(name))
+            specifiers = name[cut:].partition("]")[2] if "[" in name[
+                cut:cut + 1] else name[cut:]
+            specifiers = specifiers.strip(" ()")
+            version = installed_version(normalize(name[:cut]), known)
+            if version is None or any(
+                    satisfies(version, spec.strip()) is False
+                    for spec in specifiers.split(",") if spec.strip()):
+                problems.append(("%s %s" % (package.dist, package.version),
+                                 name[:cut] + specifiers.replace(" ", ""),
+                                 version))
+    return problems
 
 
 # --- requirements.txt and poetry.lock, read by small strict parsers --------
@@ -686,10 +926,11 @@ def compare_managers(packages: list[Package], here: str) -> Comparison:
 
 # --- Install commands, to paste where the user stands -----------------------
 
-def pip_command(requirements: str, script: str) -> str:
-    """The pip route: into this venv with what it has, or into a new one
-    (never into a global interpreter, which the module teaches against
-    and Debian refuses)."""
+def pip_command(requirements: str, script: str, wanted: str = "") -> str:
+    """The pip route: into this venv with what it has (the requirements
+    file, or what is wanted), or into a new one from the requirements
+    file (never into a global interpreter, which the module teaches
+    against and Debian refuses)."""
     python = quoted(sys.executable)
     if sys.prefix == sys.base_prefix:
         # This very interpreter makes the venv: "python3" may be another.
@@ -697,10 +938,10 @@ def pip_command(requirements: str, script: str) -> str:
             "install -r %s && matrix_env/bin/python %s" % (
                 python, quoted(requirements), quoted(script))
     installer = find_installer()
+    wanted = wanted or "-r " + quoted(requirements)
     if installer == "uv":
-        return "uv pip install --python %s -r %s" % (python,
-                                                     quoted(requirements))
-    command = "%s -m pip install -r %s" % (python, quoted(requirements))
+        return "uv pip install --python %s %s" % (python, wanted)
+    command = "%s -m pip install %s" % (python, wanted)
     if installer == "ensurepip":
         command = "%s -m ensurepip && %s" % (python, command)
     return command
@@ -1548,6 +1789,11 @@ def dependency_lines(packages: list[Package]) -> list[str]:
         if not package.found:
             lines.append("[MISSING] %s - needed for %s"
                          % (package.dist, package.role.lower()))
+        elif package.hidden_by:
+            lines.append("[HIDDEN] %s (%s) - import %s loads %s instead"
+                         % (package.dist, version if package.copies
+                            else "not installed", package.module,
+                            escaped(package.hidden_by)))
         elif package.broken:
             lines.append("[BROKEN] %s (%s) - cannot be imported: %s"
                          % (package.dist, version, package.broken))
@@ -1630,10 +1876,61 @@ def shown_requirement(line: str) -> str:
     return clipped(line)
 
 
-def broken_lines(package: Package) -> list[str]:
+def hidden_lines(hidden: list[Package]) -> list[str]:
+    """What hides each hidden package, and what to do about it."""
+    lines = ["Earlier on sys.path than the installed packages, and imported "
+             "in their place:"]
+    for package in hidden:
+        fix = "rename or move it"
+        if package.hidden_from == "PYTHONPATH":
+            fix = "unset PYTHONPATH (or take that folder out of it), or " + fix
+        lines.append("  %s (from %s): %s" % (escaped(package.hidden_by),
+                                             package.hidden_from, fix))
+    return lines
+
+
+def copies_lines(packages: list[Package]) -> list[str]:
+    """Which copy of a package installed more than once loads."""
+    lines = ["Installed more than once (import loads the first it finds on "
+             "sys.path):"]
+    for package in packages:
+        copies = package.copies if len(package.copies) > 1 else []
+        for folder, version in copies:
+            loads = not package.hidden_by and is_inside(package.origin,
+                                                        folder)
+            lines.append("  %s %s in %s: %s" % (
+                package.dist, escaped(version), escaped(folder),
+                "loads" if loads else "hidden"))
+    return lines
+
+
+def requirement_lines(problems: list[tuple[str, str, str | None]],
+                      here: str) -> list[str]:
+    """Unmet requirements, worded as pip check words them, and the
+    command that installs what they ask for into this interpreter."""
+    lines = ["Requirements of the installed packages (as pip check reads "
+             "them):"]
+    for who, requirement, version in problems:
+        name = requirement.rstrip("<>=!~,.*0123456789 ")
+        lines.append("%s requires %s, %s" % (
+            who, escaped(requirement), "which is not installed"
+            if version is None else "but %s %s is installed" % (
+                name, escaped(version))))
+    specs = " ".join(quoted(requirement) for _, requirement, _ in problems)
+    lines.append("Fix: " + pip_command(here + "requirements.txt",
+                                       here + "loading.py", specs))
+    return lines
+
+
+def broken_lines(package: Package,
+                 problems: list[tuple[str, str, str | None]]) -> list[str]:
     """What to do about a package that is installed but fails to import."""
     reinstall = "%s -m pip install --force-reinstall %s" % (
         quoted(sys.executable), package.dist)
+    if problems:
+        return ["A package is installed but cannot be imported: meet the "
+                "requirements above first (reinstalling %s alone would not "
+                "change them)." % package.dist]
     if package.dist != "matplotlib":
         return ["A package is installed but broken. Reinstall it: "
                 + reinstall]
@@ -1700,11 +1997,13 @@ def results_lines(analysis: Analysis) -> list[str]:
 # --- Main -------------------------------------------------------------------
 
 def check_dependencies(source: str | None) -> list[Package]:
-    """Every package's facts; when all are there, the ones this run needs
-    imported, stopping at the first that fails."""
-    packages = [find_package(dist, module, role)
+    """Every package's facts; when all are there and none is hidden, the
+    ones this run needs imported, stopping at the first that fails."""
+    origins = path_origins()
+    packages = [find_package(dist, module, role, origins)
                 for dist, module, role in PACKAGES]
-    if all(package.found for package in packages):
+    if all(package.found and not package.hidden_by
+           for package in packages):
         needed = ANALYSIS_IMPORTS + (("requests",) if source else ())
         for module in needed:
             package = next(p for p in packages if p.module == module)
@@ -1720,13 +2019,23 @@ def run(options: Options) -> int:
     show(["LOADING STATUS: Loading programs..."])
     packages = check_dependencies(options.source)
     show([""] + dependency_lines(packages))
+    hidden = [package for package in packages if package.hidden_by]
+    if hidden:
+        show([""] + hidden_lines(hidden))
+    if any(len(package.copies) > 1 for package in packages):
+        show([""] + copies_lines(packages))
+    problems = requirement_problems(packages)
+    if problems:
+        show([""] + requirement_lines(problems, here))
     show([""] + comparison_lines(compare_managers(packages, here)))
-    if not all(package.found for package in packages):
+    if not all(package.found and (package.copies or not package.hidden_by)
+               for package in packages):
         show([""] + install_lines(here))
         return 1
     broken = [package for package in packages if package.broken]
     if broken:
-        show([""] + broken_lines(broken[0]))
+        show([""] + broken_lines(broken[0], problems))
+    if hidden or broken:
         return 1
     data, error = load_data(options)
     if data is None:

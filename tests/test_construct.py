@@ -2,6 +2,7 @@
 import io
 import ntpath
 import os
+import shutil
 import signal
 import site
 import subprocess
@@ -51,6 +52,27 @@ WELCOME = [
 ]
 
 construct = load_script("construct")
+# A PATH that finds none of python, python3, pip and pip3: each test that
+# is about them builds its own (see commands()).
+NO_COMMANDS = {"PATH": "/nonexistent/matrix-bin"}
+
+
+@pytest.fixture
+def run_script(run_script):
+    """conftest's runner, with NO_COMMANDS unless the test gives a PATH."""
+    def runner(*args: object, env: Optional[dict[str, str]] = None,
+               **options: object):
+        return run_script(*args, env={**NO_COMMANDS, **(env or {})},
+                          **options)
+    return runner
+
+
+def commands(folder: Path, **targets: "str | Path") -> dict[str, str]:
+    """{"PATH": folder}, a folder of symbolic links: name -> target."""
+    folder.mkdir(exist_ok=True)
+    for name, target in targets.items():
+        (folder / name).symlink_to(target)
+    return {"PATH": str(folder)}
 
 
 def ask(python: "str | Path", code: str) -> str:
@@ -67,8 +89,8 @@ def run_raw(python: "str | Path", env: Optional[dict[str, str]] = None,
                                   "stderr": subprocess.PIPE}
     options.update(streams)
     return subprocess.run([str(python), str(SCRIPT), *args],
-                          env=clean_env(env), cwd=ROOT, timeout=60,
-                          **options)
+                          env=clean_env({**NO_COMMANDS, **(env or {})}),
+                          cwd=ROOT, timeout=60, **options)
 
 
 def section(lines: list[str], title: str) -> list[str]:
@@ -80,6 +102,17 @@ def section(lines: list[str], title: str) -> list[str]:
 
 def notes(lines: list[str]) -> list[str]:
     return [line for line in lines if line.startswith("NOTE: ")]
+
+
+# What a global interpreter may say of itself (Debian's is externally
+# managed; a user cannot write to a system's site-packages), left out by
+# the tests that are about something else.
+OWN_NOTES = ("NOTE: This interpreter is externally managed",
+             "NOTE: You cannot write to ")
+
+
+def other_notes(lines: list[str]) -> list[str]:
+    return [note for note in notes(lines) if not note.startswith(OWN_NOTES)]
 
 
 def welcome(venv: Path) -> list[str]:
@@ -98,16 +131,24 @@ def edit_cfg(venv: Path, old: str, new: str) -> None:
 # --- Global interpreters --------------------------------------------------
 
 @pytest.mark.parametrize("python", supported_pythons())
-def test_global_interpreter_is_plugged_in(run_script, python: Path) -> None:
+def test_global_interpreter_is_plugged_in(run_script, python: Path,
+                                          tmp_path: Path) -> None:
     if not python.exists():
         pytest.skip("%s is not installed" % python)
-    done = run_script("construct", python=python)
+    done = run_script("construct", python=python, env=commands(
+        tmp_path / "bin", python=python, python3=python))
     executable = ask(python, "import sys; print(sys.executable)")
     assert done.returncode == 0 and done.stderr == ""
     assert done.lines[:len(PLUGGED_IN)] == [
         line.format(python=executable) for line in PLUGGED_IN]
     assert "Environment details:" not in done.lines
-    assert notes(done.lines) == []
+    # Debian's own Python carries PEP 668's marker; pyenv's do not.
+    marker = Path(ask(python, "import sysconfig; print(sysconfig.get_path("
+                      "'stdlib'))")) / "EXTERNALLY-MANAGED"
+    assert notes(done.lines) == [
+        "NOTE: This interpreter is externally managed (PEP 668, %s): pip "
+        "install refuses to run here. Make a venv: python -m venv "
+        "matrix_env" % marker] * marker.exists()
     # What site reports there: the global packages are in the existing
     # directories; pip installs into the first one listed, existing or not.
     listed = ask(python, "import site; print('\\n'.join(p for p in "
@@ -181,8 +222,8 @@ def test_bare_venv_run_by_path_without_activation(run_script,
 
 def test_activated_venv_gives_the_same_verdict(run_script,
                                                bare_venv: Path) -> None:
-    activated = {"VIRTUAL_ENV": str(bare_venv),
-                 "PATH": "%s/bin:%s" % (bare_venv, os.environ["PATH"])}
+    activated = {"VIRTUAL_ENV": str(bare_venv), "PATH": "%s/bin:%s" % (
+        bare_venv, NO_COMMANDS["PATH"])}
     done = run_script("construct", python="python", env=activated)
     assert done.lines[:len(WELCOME)] == welcome(bare_venv)
     assert notes(done.lines) == []
@@ -191,10 +232,11 @@ def test_activated_venv_gives_the_same_verdict(run_script,
 def test_stale_virtual_env_says_deleted_moved_or_renamed(
         run_script, tmp_path: Path, global_python: Path) -> None:
     gone = tmp_path / "deleted_env"
-    done = run_script("construct", python=global_python,
-                      env={"VIRTUAL_ENV": str(gone)})
+    done = run_script("construct", python=global_python, env={
+        "VIRTUAL_ENV": str(gone), **commands(tmp_path / "bin",
+                                             python=global_python)})
     assert done.lines[0] == "MATRIX STATUS: You're still plugged in"
-    assert notes(done.lines) == [
+    assert other_notes(done.lines) == [
         "NOTE: Your shell activated %s, but this program runs %s, not its "
         "interpreter. That folder is gone: deleted, moved or renamed. Create"
         " the environment again and activate the new one."
@@ -203,10 +245,10 @@ def test_stale_virtual_env_says_deleted_moved_or_renamed(
 
 def test_existing_venv_activated_but_global_interpreter_run(
         run_script, bare_venv: Path, global_python: Path) -> None:
-    done = run_script("construct", python=global_python,
-                      env={"VIRTUAL_ENV": str(bare_venv)})
+    done = run_script("construct", python=global_python, env={
+        "VIRTUAL_ENV": str(bare_venv), "PATH": str(bare_venv / "bin")})
     assert done.lines[0] == "MATRIX STATUS: You're still plugged in"
-    assert notes(done.lines) == [
+    assert other_notes(done.lines) == [
         "NOTE: Your shell activated %s, but this program runs %s, not its "
         "interpreter. Run that environment's own python, or deactivate and "
         "activate the one you mean." % (bare_venv, global_python)]
@@ -214,8 +256,9 @@ def test_existing_venv_activated_but_global_interpreter_run(
 
 def test_venv_a_run_while_venv_b_is_activated(run_script, bare_venv: Path,
                                               system_site_venv: Path) -> None:
-    done = run_script("construct", python=venv_python(bare_venv),
-                      env={"VIRTUAL_ENV": str(system_site_venv)})
+    done = run_script("construct", python=venv_python(bare_venv), env={
+        "VIRTUAL_ENV": str(system_site_venv),
+        "PATH": str(system_site_venv / "bin")})
     assert done.lines[:len(WELCOME)] == welcome(bare_venv)
     [note] = notes(done.lines)
     assert note.startswith("NOTE: Your shell activated %s, but this program "
@@ -228,7 +271,8 @@ def test_activated_through_a_symlink_is_the_same_venv(
     link = tmp_path / "link_env"
     link.symlink_to(bare_venv)
     done = run_script("construct", python=venv_python(bare_venv),
-                      env={"VIRTUAL_ENV": str(link)})
+                      env={"VIRTUAL_ENV": str(link),
+                           "PATH": str(link / "bin")})
     assert notes(done.lines) == []
 
 
@@ -322,13 +366,30 @@ def test_pyvenv_cfg_without_home(run_script, fresh_venv) -> None:
 
 def test_version_mismatch_in_pyvenv_cfg_is_reported(run_script,
                                                     fresh_venv) -> None:
+    """Another minor version breaks compiled packages (a new ABI)."""
     venv = fresh_venv("upgraded_env")
-    edit_cfg(venv, "version = ", "version = 0.")
+    major, minor, micro = sys.version_info[:3]
+    edit_cfg(venv, "version = %d.%d." % (major, minor),
+             "version = %d.%d." % (major, minor - 1))
     done = run_script("construct", python=venv_python(venv))
     assert notes(done.lines) == [
-        "NOTE: Made with Python 0.%d.%d, this environment runs Python "
-        "%d.%d.%d: its packages may not work. Recreate it with the Python "
-        "you use." % (*sys.version_info[:2], *sys.version_info[:3])]
+        "NOTE: Made with Python %d.%d.%d, this environment runs Python "
+        "%d.%d.%d: its compiled packages may not work. Recreate it with the "
+        "Python you use." % (major, minor - 1, micro, major, minor, micro)]
+
+
+@pytest.mark.parametrize("recorded", ["{M}.{m}.0", "{M}.{m}.99",
+                                      "{M}.{m}.0.final.0"])
+def test_another_patch_release_is_no_mismatch(run_script, fresh_venv,
+                                              recorded: str) -> None:
+    """A venv made by 3.11.2 and run by 3.11.7 keeps working: a patch
+    release keeps the ABI."""
+    venv = fresh_venv()
+    version = "%d.%d.%d" % sys.version_info[:3]
+    edit_cfg(venv, "version = %s" % version, "version = " + recorded.format(
+        M=sys.version_info[0], m=sys.version_info[1]))
+    assert notes(run_script("construct", python=venv_python(venv)).lines) \
+        == []
 
 
 @pytest.mark.parametrize("python", supported_pythons())
@@ -433,6 +494,281 @@ def test_working_directory_changes_nothing(run_script, tmp_path: Path,
     there = run_script("construct", python=venv_python(bare_venv),
                        cwd=tmp_path)
     assert here == there
+
+
+# --- Which python, which pip ----------------------------------------------
+
+PYENV_ROOT = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+DEBIAN_PIP = Path("/usr/bin/pip")
+PIP_HEAD = "# -*- coding: utf-8 -*-\nimport re\nimport sys\n"
+
+
+def pyenv_python(version: str) -> Path:
+    python = PYENV_ROOT / "versions" / version / "bin" / "python3"
+    if not python.exists() or not (PYENV_ROOT / "shims" / "python3").exists():
+        pytest.skip("pyenv %s is not installed" % version)
+    return python
+
+
+def debian_pip() -> Path:
+    if not DEBIAN_PIP.exists() or not DEBIAN_PIP.read_text().startswith(
+            "#!/usr/bin/python3\n"):
+        pytest.skip("no Debian pip at %s" % DEBIAN_PIP)
+    return DEBIAN_PIP
+
+
+def with_pip(venv: Path) -> Path:
+    """A venv made without pip, given the pip of the environment running
+    the tests (its package linked in, its launcher as pip writes it)."""
+    pip = pytest.importorskip("pip")
+    (site_packages(venv) / "pip").symlink_to(Path(pip.__file__).parent)
+    for name in ("pip", "pip3"):
+        launcher = venv / "bin" / name
+        launcher.write_text("#!%s\n%s" % (venv_python(venv), PIP_HEAD))
+        launcher.chmod(0o755)
+    return venv
+
+
+def command_lines(lines: list[str]) -> list[str]:
+    return section(lines, "Commands on PATH (what each name runs):")[1:]
+
+
+def test_no_python_on_path_and_a_pip_of_another_python(
+        run_script, tmp_path: Path) -> None:
+    """pyenv's 3.12 run by path on a PATH of Debian's: python3 and pip,
+    which installs into Debian's python3.11. The subject's lines stay as
+    they are; the note gives what works here."""
+    python = pyenv_python("3.12.1")
+    pip = debian_pip()
+    path = commands(tmp_path / "bin", python3=python)
+    shutil.copy(pip, tmp_path / "bin" / "pip")
+    done = run_script("construct", python=python, env=path)
+    executable = ask(python, "import sys; print(sys.executable)")
+    assert done.lines[:len(PLUGGED_IN)] == [
+        line.format(python=executable) for line in PLUGGED_IN]
+    target = os.path.realpath("/usr/bin/python3")
+    assert command_lines(done.lines) == [
+        "python: none",
+        "python3: %s/bin/python3 -> %s (symlink), this interpreter"
+        % (tmp_path, python.resolve()),
+        "pip: %s/bin/pip -> %s (#! line)" % (tmp_path, target),
+        "pip3: none"]
+    assert notes(done.lines) == [
+        "NOTE: This PATH has no python command: typing python fails here. "
+        "Where the lines above say python, type python3:",
+        "NOTE: pip here is %s/bin/pip, which installs into %s, not this "
+        "interpreter. Install with this one: python3 -m pip install "
+        "<package>" % (tmp_path, target)]
+    assert "python3 -m venv matrix_env" in done.lines
+
+
+@pytest.mark.parametrize("exec_line", [
+    "'''exec' \"{python}\" \"$0\" \"$@\"",      # a path with spaces
+    "'''exec' {python} \"$0\" \"$@\"",          # a long path
+])
+def test_pips_sh_launcher_and_an_env_line(run_script, tmp_path: Path,
+                                          exec_line: str) -> None:
+    """pip writes "#!/bin/sh" and an exec line when the interpreter's
+    path is too long for #! or has spaces; "#!/usr/bin/env python3" finds
+    python3 on PATH."""
+    venv = make_venv(tmp_path, "my env" if '"{python}"' in exec_line
+                     else "x" * 130)
+    folder = tmp_path / "bin"
+    path = commands(folder, python3=GLOBAL_PYTHON)
+    (folder / "pip").write_text("#!/bin/sh\n%s\n' '''\n%s" % (
+        exec_line.format(python=venv_python(venv)), PIP_HEAD))
+    (folder / "pip3").write_text("#!/usr/bin/env python3\n" + PIP_HEAD)
+    for name in ("pip", "pip3"):
+        (folder / name).chmod(0o755)
+    done = run_script("construct", python=venv_python(venv), env=path)
+    assert command_lines(done.lines)[2:] == [
+        "pip: %s/pip -> %s (#! line), this interpreter" % (
+            folder, venv_python(venv)),
+        "pip3: %s/pip3 -> %s (#! line)" % (folder, GLOBAL_PYTHON.resolve())]
+
+
+@pytest.mark.parametrize("setting, cwd_file, wanted", [
+    ({"PYENV_VERSION": "3.12.1"}, "", "3.12.1 from PYENV_VERSION"),
+    ({"PYENV_VERSION": "3.9.99:3.13.0"}, "", "3.13.0 from PYENV_VERSION"),
+    ({}, "# pinned\n3.10.13 extra words\n", "3.10.13 from {local}"),
+    ({}, "", "{global}"),
+])
+def test_pyenv_shims_resolved_as_pyenv_does(
+        run_script, tmp_path: Path, setting: dict[str, str], cwd_file: str,
+        wanted: str) -> None:
+    """PYENV_VERSION, else the nearest .python-version upward, else
+    $PYENV_ROOT/version; a:b means the first that has the command."""
+    python = pyenv_python("3.12.1")
+    for version in ("3.13.0", "3.10.13"):
+        pyenv_python(version)
+    project, here = tmp_path / "project", tmp_path / "project" / "sub"
+    here.mkdir(parents=True)
+    if cwd_file:
+        (project / ".python-version").write_text(cwd_file)
+    global_file = PYENV_ROOT / "version"
+    version = global_file.read_text().split()[0] if global_file.exists() \
+        else "system"
+    wanted = wanted.format(local=project / ".python-version",
+                           **{"global": "%s from %s" % (version,
+                                                        global_file)})
+    done = run_script("construct", python=python, cwd=here, env={
+        "PATH": str(PYENV_ROOT / "shims"), **setting})
+    python3 = command_lines(done.lines)[1]
+    chosen = wanted.split()[0]
+    target = os.path.realpath(PYENV_ROOT / "versions" / chosen / "bin" /
+                              "python3") if chosen != "system" else "?"
+    assert python3.startswith("python3: %s/shims/python3 -> %s (pyenv %s)"
+                              % (PYENV_ROOT, target, wanted)), python3
+    assert python3.endswith(", this interpreter") is (chosen == "3.12.1")
+
+
+def test_pyenv_system_is_the_command_on_path_without_the_shims(
+        run_script, tmp_path: Path) -> None:
+    python = pyenv_python("3.12.1")
+    commands(tmp_path, python3=python)
+    done = run_script("construct", python=python, env={
+        "PATH": "%s/shims:%s" % (PYENV_ROOT, tmp_path),
+        "PYENV_VERSION": "system"})
+    assert command_lines(done.lines)[1] == (
+        "python3: %s/shims/python3 -> %s (pyenv system from PYENV_VERSION)"
+        ", this interpreter" % (PYENV_ROOT, python.resolve()))
+
+
+def test_clean_activated_venv_prints_no_note(run_script,
+                                             tmp_path: Path) -> None:
+    """Its own python and pip first on the whole PATH of this machine."""
+    venv = with_pip(make_venv(tmp_path, "clean_env"))
+    done = run_script("construct", python="python", env={
+        "VIRTUAL_ENV": str(venv),
+        "PATH": "%s/bin:%s" % (venv, os.environ["PATH"])})
+    assert done.lines[:len(WELCOME)] == welcome(venv)
+    assert notes(done.lines) == []
+    assert all(line.endswith(", this interpreter")
+               for line in command_lines(done.lines))
+
+
+def test_venv_without_pip_reaches_another_pip(run_script,
+                                              tmp_path: Path) -> None:
+    venv = make_venv(tmp_path, "no_pip_env")
+    other = with_pip(make_venv(tmp_path, "other_env"))
+    done = run_script("construct", python="python", env={
+        "VIRTUAL_ENV": str(venv),
+        "PATH": "%s/bin:%s" % (venv, commands(tmp_path / "bin", pip=(
+            other / "bin" / "pip"))["PATH"])})
+    assert notes(done.lines) == [
+        "NOTE: This environment has no pip of its own: pip here is %s/bin/"
+        "pip, which installs into %s. Give it one, then install with it: "
+        "python -m ensurepip && python -m pip install <package>"
+        % (tmp_path, venv_python(other))]
+
+
+def test_activated_venv_whose_bin_is_not_first(run_script, bare_venv: Path,
+                                               tmp_path: Path) -> None:
+    """pyenv's or conda's setup run after activate put its folder first:
+    python is the global one."""
+    path = commands(tmp_path, python=GLOBAL_PYTHON)["PATH"]
+    done = run_script("construct", python="python", env={
+        "VIRTUAL_ENV": str(bare_venv),
+        "PATH": "%s:%s/bin" % (path, bare_venv)})
+    assert done.lines[0] == "MATRIX STATUS: You're still plugged in"
+    assert "NOTE: Your shell activated %s, but the python this PATH finds "\
+        "first is not its own: %s/python -> %s (symlink). Something run "\
+        "after activate (pyenv or conda setup) put its folder first: run "\
+        "source %s/bin/activate again, last." % (
+            bare_venv, tmp_path, GLOBAL_PYTHON.resolve(), bare_venv) \
+        in notes(done.lines)
+
+
+def test_what_pip_cannot_write_asks_for_a_venv() -> None:
+    """An unwritable global site-packages (tests run as root here): pip
+    would ask for sudo."""
+    gathered = facts(unwritable="/usr/lib/python3.11/site-packages")
+    _, found = construct.decide(gathered, none_found())
+    assert found == ["no_python", "unwritable"]
+    assert notes(report(gathered, [
+        launcher("python", "/usr/bin/python3", this=True),
+        launcher("python3"), launcher("pip", "/usr/bin/pip"),
+        launcher("pip3")])) == [
+        "NOTE: You cannot write to /usr/lib/python3.11/site-packages: pip "
+        "install would ask for sudo (don't: it mixes your packages with the "
+        "system's). Make a venv: python -m venv matrix_env"]
+
+
+def test_a_fifo_and_hostile_names_on_path(run_script, tmp_path: Path) -> None:
+    """A FIFO is passed over (never read: it would block); a launcher
+    whose #! names a loop of links ends; a folder name with control
+    characters is escaped."""
+    folder = tmp_path / "bin\x1b[2J"
+    folder.mkdir()
+    os.mkfifo(folder / "pip")
+    (folder / "pip").chmod(0o755)
+    (tmp_path / "loop").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop")
+    (folder / "pip3").write_text("#!%s/loop\n" % tmp_path)
+    (folder / "pip3").chmod(0o755)
+    path = commands(folder, python3=GLOBAL_PYTHON)
+    done = run_raw(GLOBAL_PYTHON, env=path)
+    assert done.returncode == 0 and b"\x1b" not in done.stdout
+    lines = done.stdout.decode().splitlines()
+    assert command_lines(lines) == [
+        "python: none", "python3: %s/bin\\x1b[2J/python3 -> %s (symlink), "
+        "this interpreter" % (tmp_path, GLOBAL_PYTHON.resolve()),
+        "pip: none", "pip3: %s/bin\\x1b[2J/pip3 -> (none) (#! line)"
+        % tmp_path]
+
+
+# --- What the activate script says, whatever Python makes of the venv -----
+
+@pytest.mark.parametrize("how", ["-S", "deleted", "directory", "dangling"])
+def test_no_move_when_python_does_not_see_the_venv(tmp_path: Path,
+                                                   how: str) -> None:
+    """python -S, or pyvenv.cfg gone: Python runs as the global
+    interpreter, but the venv was not moved."""
+    venv = make_venv(tmp_path, "matrix_env")
+    cfg = venv / "pyvenv.cfg"
+    if how != "-S":
+        cfg.unlink()
+    if how == "directory":
+        cfg.mkdir()
+    elif how == "dangling":
+        cfg.symlink_to(tmp_path / "nothing")
+    done = subprocess.run(
+        [str(venv_python(venv)), *[how] * (how == "-S"), str(SCRIPT)],
+        capture_output=True, text=True, env=clean_env(NO_COMMANDS),
+        timeout=60)
+    assert done.returncode == 0 and done.stderr == ""
+    assert not any("moved" in note for note in notes(done.stdout.splitlines()))
+
+
+def test_non_ascii_venv_path_in_the_c_locale(tmp_path: Path) -> None:
+    """LC_ALL=C without UTF-8 mode: file names are ASCII with escapes, and
+    the paths read from the venv's files name them alike."""
+    venv = make_venv(tmp_path, "caf\u00e9_env")
+    done = subprocess.run(
+        [str(venv_python(venv)), "-X", "utf8=0", str(SCRIPT)],
+        capture_output=True, env=clean_env({**NO_COMMANDS, "LC_ALL": "C",
+                                            "LANG": "C"}), timeout=60)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert notes(done.stdout.decode("ascii").splitlines()) == []
+
+
+def test_deleted_working_directory_and_a_relative_virtual_env(
+        tmp_path: Path, global_python: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    done = subprocess.run(
+        ["/bin/sh", "-c", 'cd "$0" && PATH=/usr/bin:/bin rmdir "$0" && '
+         'exec "$1" "$2"',
+         str(gone),
+         str(global_python), str(SCRIPT)], capture_output=True, text=True,
+        env=clean_env({"VIRTUAL_ENV": "matrix_env", **commands(
+            tmp_path / "bin", python=global_python)}), timeout=60)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert other_notes(done.stdout.splitlines()) == [
+        "NOTE: Your shell activated matrix_env, but this program runs %s, "
+        "not its interpreter. That folder is gone: deleted, moved or "
+        "renamed. Create the environment again and activate the new one."
+        % global_python]
 
 
 # --- Output, exit codes, hostile strings ----------------------------------
@@ -546,12 +882,13 @@ HOSTILE = "/tmp/x\x1b[2J\x1b]0;pwned\x07\nNOTE: fake\u202e\udcff"
 
 
 def test_control_characters_in_virtual_env_are_escaped(
-        global_python: Path) -> None:
-    done = run_raw(global_python, env={"VIRTUAL_ENV": HOSTILE})
+        global_python: Path, tmp_path: Path) -> None:
+    done = run_raw(global_python, env={"VIRTUAL_ENV": HOSTILE, **commands(
+        tmp_path, python=global_python)})
     assert done.returncode == 0 and done.stderr == b""
     assert b"\x1b" not in done.stdout and b"\x07" not in done.stdout
     lines = done.stdout.decode("utf-8").splitlines()
-    [note] = notes(lines)
+    [note] = other_notes(lines)
     assert note.startswith("NOTE: Your shell activated /tmp/x\\x1b[2J"
                            "\\x1b]0;pwned\\x07\\nNOTE: fake\\u202e\\udcff, "
                            "but this program runs ")
@@ -587,14 +924,29 @@ def facts(**changes: str) -> dict[str, str]:
         "/usr/lib/python3.11/site-packages",
         "global_dirs": "/usr/lib/python3.11/site-packages",
         "global_visible": "no", "user_site": "", "created_at": "",
-        "cfg": ""}
+        "cfg": "", "managed": "", "unwritable": "", "own_pip": ""}
     base.update(changes)
     return base
 
 
-def report(gathered: dict[str, str]) -> list[str]:
+def launcher(name: str, file: str = "", interpreter: str = "",
+             this: bool = False) -> object:
+    """What gather_launchers() would find on a machine we do not have."""
+    found = construct.Launcher()
+    found.name, found.file, found.this = name, file, this
+    found.interpreter = interpreter or file
+    return found
+
+
+def none_found() -> list[object]:
+    return [launcher(name) for name in construct.COMMANDS]
+
+
+def report(gathered: dict[str, str],
+           launchers: Optional[list[object]] = None) -> list[str]:
     """The lines main() prints for these facts."""
-    return construct.build_report(gathered).splitlines()
+    return construct.build_report(gathered, launchers or none_found()
+                                  ).splitlines()
 
 
 def conda_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -611,6 +963,15 @@ def conda_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     return Path(site.getsitepackages([str(tmp_path / "miniconda3")])[0])
 
 
+def conda_facts() -> dict[str, str]:
+    """gather_facts() for the conda Python laid out by conda_layout; the
+    standard library is still the one running the tests, whose PEP 668
+    marker (Debian's) a conda Python does not have."""
+    gathered = construct.gather_facts()
+    gathered["managed"] = ""
+    return gathered
+
+
 def test_named_conda_env_is_isolated_and_sees_base_packages(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Named after its folder, not after a CONDA_DEFAULT_ENV that a shell
@@ -619,15 +980,31 @@ def test_named_conda_env_is_isolated_and_sees_base_packages(
     base_packages = conda_layout(tmp_path, monkeypatch, prefix)
     base_packages.mkdir(parents=True)
     monkeypatch.setenv("CONDA_DEFAULT_ENV", "base")
-    lines = report(construct.gather_facts())
+    lines = report(conda_facts())
     assert lines[:5] == ["MATRIX STATUS: Welcome to the construct", "",
                          "Current Python: %s/bin/python" % prefix,
                          "Virtual Environment: zion",
                          "Environment Path: %s" % prefix]
     assert "Global packages: %s" % base_packages in lines
     assert section(lines, "Environment details:") == [
-        "Environment details:", "Created by: conda (a named environment)",
-        "Global packages visible here: no"]
+        "Environment details:", "Created by: conda (an environment of its "
+        "own)", "Global packages visible here: no"]
+    assert notes(lines) == []
+
+
+def test_conda_env_made_with_a_path_is_not_base(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """conda create -p ./zion: anywhere, not under envs/, and still an
+    environment of its own; base is the one that holds condabin/ and
+    pkgs/ (its global packages are not known from here)."""
+    prefix = tmp_path / "project" / "zion"
+    conda_layout(tmp_path, monkeypatch, prefix)
+    lines = report(conda_facts())
+    assert lines[:4] == ["MATRIX STATUS: Welcome to the construct", "",
+                         "Current Python: %s/bin/python" % prefix,
+                         "Virtual Environment: zion"]
+    assert "Global packages: (unknown)" in lines
+    assert "Created by: conda (an environment of its own)" in lines
     assert notes(lines) == []
 
 
@@ -635,7 +1012,11 @@ def test_conda_base_is_global_with_advice(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     prefix = tmp_path / "miniconda3"
     conda_layout(tmp_path, monkeypatch, prefix)
-    lines = report(construct.gather_facts())
+    (prefix / "condabin").mkdir()
+    (prefix / "pkgs").mkdir()
+    lines = report(conda_facts(), [
+        launcher("python", str(prefix / "bin" / "python"), this=True),
+        launcher("python3"), launcher("pip"), launcher("pip3")])
     assert lines[0] == "MATRIX STATUS: You're still plugged in"
     assert "Environment details:" not in lines
     assert notes(lines) == [

@@ -1996,3 +1996,174 @@ def test_hostile_names_are_escaped_wherever_they_are_echoed(
     for output in (done.stdout, done.stderr):
         assert "\x1b" not in output and "\u202e" not in output
     assert all(line.isprintable() for line in done.stdout.splitlines())
+
+
+# --- What import really loads, and what the packages themselves need --------
+
+def requiring(venv: Path, marker: Path, requires: dict[str, list[str]],
+              versions: "dict[str, str] | None" = None) -> None:
+    """FAKES planted in a venv, with Requires-Dist lines and versions."""
+    for dist, module in FAKES:
+        version = (versions or {}).get(dist, "9.9.9")
+        plant(venv, dist, module, version=version, body=marker_body(marker))
+        info = site_packages(venv) / ("%s-%s.dist-info" % (dist, version))
+        with open(info / "METADATA", "a") as metadata_file:
+            metadata_file.write("".join("Requires-Dist: %s\n" % line
+                                        for line in requires.get(dist, [])))
+
+
+def hiding_venv(tmp_path: Path, fresh_venv) -> tuple[Path, Path]:
+    """A venv with every package planted, and a copy of ex01 beside."""
+    venv = fresh_venv()
+    for dist, module in FAKES:
+        plant(venv, dist, module, version="2.4.6")
+    ex01 = tmp_path / "ex01"
+    shutil.copytree(ROOT / "ex01", ex01)
+    return venv, ex01
+
+
+def test_a_file_named_like_a_package_in_the_scripts_folder(
+        run_script, tmp_path: Path, fresh_venv) -> None:
+    """A learner's ex01/numpy.py: never [OK], nothing imported, no advice
+    to reinstall; the file is named, and what to do with it."""
+    venv, ex01 = hiding_venv(tmp_path, fresh_venv)
+    (ex01 / "numpy.py").write_text("raise SystemExit('RAN-NUMPY-PY')\n")
+    done = run_script(ex01 / "loading.py", python=venv_python(venv))
+    assert done.returncode == 1 and "RAN-NUMPY-PY" not in done.output
+    assert dependency_lines(done.lines)[3] == (
+        "[HIDDEN] numpy (2.4.6) - import numpy loads %s/numpy.py instead"
+        % ex01)
+    assert section(done.lines, "Earlier on sys.path than the installed "
+                   "packages, and imported in their place:")[1:] == [
+        "  %s/numpy.py (from this script's folder): rename or move it"
+        % ex01]
+    assert not any("reinstall" in line.lower() for line in done.lines)
+    assert "Analyzing Matrix data..." not in done.lines
+
+
+def test_a_package_folder_on_pythonpath(run_script, tmp_path: Path,
+                                        fresh_venv) -> None:
+    venv, ex01 = hiding_venv(tmp_path, fresh_venv)
+    folder = tmp_path / "practice"
+    (folder / "requests").mkdir(parents=True)
+    (folder / "requests" / "__init__.py").write_text("")
+    done = run_script(ex01 / "loading.py", python=venv_python(venv),
+                      env={"PYTHONPATH": str(folder)})
+    assert done.returncode == 1
+    assert "[HIDDEN] requests (2.4.6) - import requests loads %s/requests/"\
+        "__init__.py instead" % folder in done.lines
+    assert "  %s/requests/__init__.py (from PYTHONPATH): unset PYTHONPATH "\
+        "(or take that folder out of it), or rename or move it" % folder \
+        in done.lines
+
+
+def test_a_hiding_file_and_nothing_installed(run_script, tmp_path: Path,
+                                             bare_venv: Path) -> None:
+    ex01 = tmp_path / "ex01"
+    shutil.copytree(ROOT / "ex01", ex01)
+    (ex01 / "pandas.py").write_text("")
+    done = run_script(ex01 / "loading.py", python=venv_python(bare_venv))
+    assert done.returncode == 1
+    assert dependency_lines(done.lines)[0] == (
+        "[HIDDEN] pandas (not installed) - import pandas loads %s/pandas.py"
+        " instead" % ex01)
+    assert "Install the missing packages, then run this program again:" \
+        in done.lines
+
+
+def test_two_installed_copies_say_which_loads(run_script, tmp_path: Path,
+                                              fresh_venv) -> None:
+    """A second numpy installed with pip into a PYTHONPATH folder comes
+    first on sys.path: it loads, the venv's own is hidden."""
+    pytest.importorskip("pip")
+    venv, ex01 = hiding_venv(tmp_path, fresh_venv)
+    wheel = tmp_path / "numpy-1.26.4-py3-none-any.whl"
+    import zipfile
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("numpy/__init__.py", "")
+        info = "numpy-1.26.4.dist-info/"
+        archive.writestr(info + "METADATA", "Metadata-Version: 2.1\n"
+                         "Name: numpy\nVersion: 1.26.4\n")
+        archive.writestr(info + "WHEEL", "Wheel-Version: 1.0\n"
+                         "Generator: test\nRoot-Is-Purelib: true\n"
+                         "Tag: py3-none-any\n")
+        archive.writestr(info + "RECORD", "")
+    second = tmp_path / "second"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "--no-index", "--no-deps", "--target", str(second),
+                    str(wheel)], check=True, capture_output=True,
+                   timeout=120)
+    done = run_script(ex01 / "loading.py", python=venv_python(venv),
+                      env={"PYTHONPATH": str(second)})
+    assert "[OK] numpy (1.26.4) - Numerical computation ready" in done.lines
+    assert section(done.lines, "Installed more than once (import loads "
+                   "the first it finds on sys.path):")[1:] == [
+        "  numpy 1.26.4 in %s: loads" % second,
+        "  numpy 2.4.6 in %s: hidden" % site_packages(venv)]
+
+
+def test_unmet_requirements_are_told_as_pip_check_tells_them(
+        run_script, fresh_venv, tmp_path: Path) -> None:
+    venv = fresh_venv()
+    requiring(venv, tmp_path / "imported", {"pandas": [
+        "numpy>=2.0.2", "tzdata>=2022.7", "pytest>=7; extra == 'test'",
+        "numpy<1; python_version < '3.0'",
+        "numpy (>=1.0,!=1.26.3) ; sys_platform != 'nonesuch'"]},
+        versions={"numpy": "1.26.4"})
+    done = run_script("loading", python=venv_python(venv))
+    python = venv_python(venv)
+    assert section(done.lines, "Requirements of the installed packages (as"
+                   " pip check reads them):")[1:] == [
+        "pandas 9.9.9 requires numpy>=2.0.2, but numpy 1.26.4 is installed",
+        "pandas 9.9.9 requires tzdata>=2022.7, which is not installed",
+        "Fix: %s -m ensurepip && %s -m pip install 'numpy>=2.0.2' "
+        "'tzdata>=2022.7'" % (python, python)]
+
+
+def test_a_package_broken_by_an_unmet_requirement_is_not_reinstalled(
+        run_script, fresh_venv, tmp_path: Path) -> None:
+    venv = fresh_venv()
+    requiring(venv, tmp_path / "imported", {"pandas": ["numpy>=2"]},
+              versions={"numpy": "1.26.4"})
+    (site_packages(venv) / "pandas" / "__init__.py").write_text(
+        "raise ImportError('numpy.core.multiarray failed to import')\n")
+    done = run_script("loading", python=venv_python(venv))
+    assert done.returncode == 1
+    assert "A package is installed but cannot be imported: meet the "\
+        "requirements above first (reinstalling pandas alone would not "\
+        "change them)." in done.lines
+    assert not any("--force-reinstall" in line for line in done.lines)
+
+
+@pytest.mark.parametrize("version, specifier, meets", [
+    ("2.0.2", ">=2.0.2", True), ("1.26.4", ">=2.0.2", False),
+    ("2.0.0rc1", ">=2.0.0", False), ("2.0.0", ">2.0.0rc1", True),
+    ("1.4.5", "~=1.4", True), ("2.0", "~=1.4", False),
+    ("1.4.5", "~=1.4.2", True), ("1.5.0", "~=1.4.2", False),
+    ("2.3.1", "==2.*", True), ("3.0", "==2.*", False),
+    ("2.3.1", "!=2.3.*", False), ("1.0.post1", ">1.0", True),
+    ("1.0.dev0", "<1.0", True), ("1.0+local", "==1.0", True),
+    ("3", "<4", True), ("1.21.1", "<3,>=1.21.1".split(",")[1], True),
+    ("weird", ">=1", None),
+])
+def test_satisfies(version: str, specifier: str, meets) -> None:
+    assert loading.satisfies(version, specifier) is meets
+
+
+@pytest.mark.parametrize("marker, applies", [
+    ('python_version >= "3.9"', True),
+    ('python_version < "3.9"', False),
+    ("extra == 'test'", False),
+    ('(python_version >= "3.9" or extra == "x") and '
+     'implementation_name == "cpython"', True),
+    ('sys_platform == "win32" and python_version >= "3"',
+     sys.platform == "win32"),
+    ('platform_machine == "x86_64"', None),
+    ('"linux" in sys_platform', "linux" in sys.platform),
+    ('python_full_version not in "2.7.1, 3.0.0"', True),
+])
+def test_markers_are_evaluated_for_this_interpreter(marker: str,
+                                                    applies) -> None:
+    env = loading.marker_environment()
+    env["implementation_name"] = "cpython"
+    assert loading.evaluate_marker(marker, env) is applies

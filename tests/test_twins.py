@@ -10,6 +10,7 @@ from conftest import (SCRIPTS, canary, leaks, load_script, run,
 
 oracle = load_script("oracle")
 loading = load_script("loading")
+construct = load_script("construct")
 
 URLS = [
     ("postgresql://neo:pw@localhost/zion",
@@ -60,7 +61,8 @@ def test_both_scripts_show_a_url_alike(url: str, shown: str) -> None:
     "tab\there", "",
 ])
 def test_both_scripts_escape_alike(text: str) -> None:
-    assert oracle.escaped(text) == loading.escaped(text)
+    assert oracle.escaped(text) == loading.escaped(text) \
+        == construct.escaped(text)
     assert oracle.escaped(text).isprintable()
     assert oracle.clipped(text * 40) == loading.clipped(text * 40)
 
@@ -103,7 +105,10 @@ for path in sys.argv[1:]:
     spec = importlib.util.spec_from_file_location("script", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    print(module.find_installer())
+    if hasattr(module, "find_installer"):
+        print(module.find_installer())
+    else:
+        print("pip" if module.gather_facts()["own_pip"] else "ensurepip")
 """
 
 
@@ -124,9 +129,13 @@ def test_both_scripts_find_a_venvs_installer_alike(
     with open(venv / "pyvenv.cfg", "a", encoding="utf-8") as cfg:
         cfg.write(cfg_line + "\n")
     done = run([str(venv_python(venv)), "-c", FIND_INSTALLER,
-                str(SCRIPTS["oracle"]), str(SCRIPTS["loading"])])
+                str(SCRIPTS["oracle"]), str(SCRIPTS["loading"]),
+                str(SCRIPTS["construct"])])
     assert done.returncode == 0, done.stderr
-    assert done.lines == [installer, installer]
+    # construct.py tells whether the venv has a pip of its own (a venv
+    # without one gets "ensurepip" from the other two), whoever made it.
+    assert done.lines == [installer, installer,
+                          "pip" if pip else "ensurepip"]
 
 
 def test_both_scripts_find_no_installer_outside_a_venv(
