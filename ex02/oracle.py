@@ -101,8 +101,6 @@ ASSIGNMENTS = ("=", ":")
 # one of these, so a name never reaches a value past it.
 OPERATORS = "=:,;(){}[]<>|&?!"
 CLAUSE_ENDS = ",;(){}|&?"
-TOKENS = str.maketrans(dict({c: " %s " % c for c in OPERATORS},
-                            **{c: " " for c in "'\"`"}))
 MIN_RANDOM = 16                     # characters of a random-looking token
 MIN_PASSWORD = 8                    # characters of a password worth a look
 TOKEN_PUNCTUATION = "-_+/~."        # base64, hex, URL-safe and JWT tokens
@@ -111,15 +109,15 @@ PLACEHOLDER_WORDS = ("example", "password", "secret", "changeme",
                      "change-me", "change_me", "placeholder", "your", "dummy",
                      "sample", "xxx", "replace", "redacted", "fake", "***")
 # Secrets recognised by their shape alone, wherever they stand.
-TOKEN_PREFIXES = ("AKIA", "ghp_", "gho_", "github_pat_", "glpat-",
-                  "sk_live_", "rk_live_", "xoxb-", "xoxp-", "AIza")
+TOKEN_PREFIXES = ("AKIA", "ghp_", "github_pat_", "glpat-", "sk_live_",
+                  "xoxb-", "xoxp-", "AIza")
 PRIVATE_KEY = "private key-----"    # the armour of a PEM private key
-# A line is worth reading when it holds one of these (lowercased).
-SUSPECT_WORDS = tuple({form for name in SECRET_NAMES
-                       for form in (name, name.replace("_", ""),
-                                    name.replace("_", "-"))}) \
-    + ("pass", "pwd", "@", PRIVATE_KEY) \
-    + tuple(prefix.lower() for prefix in TOKEN_PREFIXES)
+# A line is worth reading when, lowercased and without "_" and "-", it
+# holds one of these.
+SUSPECT_WORDS = tuple(name.replace("_", "") for name in SECRET_NAMES) \
+    + ("pass", "pwd", "@", "private key") \
+    + tuple(prefix.lower().replace("_", "").replace("-", "")
+            for prefix in TOKEN_PREFIXES)
 
 USAGE = "usage: oracle.py [--env-file PATH] [--show] [-h]"
 HELP = USAGE + """
@@ -779,7 +777,13 @@ def gather(options: Options, environ: dict[str, str], here: str) -> Facts:
 def tokens(line: str) -> list[str]:
     """A line as words and one-character operators, quotes dropped and
     any white space (Unicode's too) between them."""
-    return line.translate(TOKENS).split()
+    # str.replace, not str.translate: a translation that grows the text
+    # looks every character up in Python's slow path.
+    for quote in "'\"`":
+        line = line.replace(quote, " ")
+    for operator in OPERATORS:
+        line = line.replace(operator, " %s " % operator)
+    return line.split()
 
 
 def secret_kind(word: str) -> str:
@@ -790,7 +794,7 @@ def secret_kind(word: str) -> str:
         return ""
     if any(part in name for part in PASSWORD_NAMES) or name.endswith("pass"):
         return "password"
-    if any(part.replace("_", "") in name for part in SECRET_NAMES):
+    if any(part in name for part in SUSPECT_WORDS[:len(SECRET_NAMES)]):
         return "secret"
     return ""
 
@@ -833,7 +837,7 @@ def placeholder(value: str) -> bool:
 def looks_random(value: str) -> bool:
     """A token of at least MIN_RANDOM characters with a run of 8 or more
     letters and digits mixed, several distinct characters, and no path,
-    UUID or placeholder.
+    UUID (36 characters, 4 dashes) or placeholder.
 
     A stand-in for entropy (math is not an authorized import): keys and
     tokens look like this; words, identifiers (generate_token_v2) and
@@ -842,35 +846,35 @@ def looks_random(value: str) -> bool:
     """
     return len(value) >= MIN_RANDOM and len(set(value)) >= 6 \
         and value[0] not in "/." \
+        and not (len(value) == 36 and value.count("-") == 4) \
         and all(c.isalnum() or c in TOKEN_PUNCTUATION for c in value) \
         and any(len(run) >= 8 and not run.isalpha() and not run.isdigit()
                 for run in value.translate(RUNS).split()) \
-        and not is_uuid(value) and not placeholder(value)
+        and not placeholder(value)
 
 
 def looks_like_password(value: str) -> bool:
-    """At least MIN_PASSWORD characters, with a letter and a digit or a
-    symbol, and no placeholder: what a person writes as a password."""
+    """At least MIN_PASSWORD characters with a letter and a digit, and no
+    placeholder: what a person writes as a password."""
     return len(value) >= MIN_PASSWORD and not placeholder(value) \
         and any(c.isalpha() for c in value) \
-        and any(c.isdigit() or not (c.isalnum() or c in "_-./")
-                for c in value)
-
-
-def is_uuid(value: str) -> bool:
-    """8-4-4-4-12 hexadecimal digits: an identifier, not a secret."""
-    return len(value) == 36 and [len(part) for part in value.split("-")] \
-        == [8, 4, 4, 4, 12] and all(c in "0123456789abcdefABCDEF-"
-                                    for c in value)
+        and any(c.isdigit() for c in value)
 
 
 def holds_secret_literal(line: str) -> bool:
-    """Whether a line gives a secret: a secret name, then a value that
-    looks like one; a token of a known shape; a private key's armour; or
-    a URL with a password that is not a placeholder."""
+    """Whether a line gives a secret: a private key's armour; a URL with a
+    password that is not a placeholder; a token of a known shape; or a
+    secret name, then a value that looks like one."""
+    lowered = line.lower()
+    if "-----begin " in lowered and PRIVATE_KEY in lowered \
+            or url_with_password(line):
+        return True
+    if not any(digit in line for digit in "0123456789"):
+        return False            # every value judged below holds a digit
     words = tokens(line)
     for at, value in enumerate(words):
-        if len(value) < MIN_PASSWORD or value.isalpha():
+        if len(value) < MIN_PASSWORD or value.isalpha() \
+                or value.replace("_", "").replace(".", "").isalpha():
             continue            # most words of code and prose
         if value.startswith(TOKEN_PREFIXES) and looks_random(value):
             return True
@@ -878,9 +882,7 @@ def holds_secret_literal(line: str) -> bool:
         if kind == "secret" and looks_random(value) or \
                 kind == "password" and looks_like_password(value):
             return True
-    lowered = line.lower()
-    return "-----begin " in lowered and PRIVATE_KEY in lowered \
-        or url_with_password(line)
+    return False
 
 
 def url_with_password(line: str) -> bool:
@@ -908,18 +910,18 @@ def scan_for_secrets(directory: str, skip: list[str],
         names = sorted(os.listdir(directory))
     except OSError:
         return scan
-    skipped = {os.path.realpath(path) for path in skip}
-    inside = os.path.realpath(directory)
+    skipped = {file_identity(path) for path in skip}
     for name in names:
         path = os.path.join(directory, name)
-        real = os.path.realpath(path)
+        identity = file_identity(path)
         # .env and its local variants (.env.local...) are not committed.
         if name.startswith(ENV_FILE_NAME) and name != EXAMPLE_NAME \
-                or real in skipped or os.path.isdir(real):
+                or identity in skipped or identity[0] == "directory":
             continue
         text = None
-        if os.path.dirname(real) == inside \
-                and scan.scanned < MAX_SCANNED_FILES:
+        if scan.scanned < MAX_SCANNED_FILES and not (
+                os.path.islink(path) and os.path.dirname(os.path.realpath(
+                    path)) != os.path.realpath(directory)):
             text = read_text(path, MAX_SCANNED)
         if text is None or "\x00" in text:     # unreadable or binary
             scan.skipped += 1
@@ -927,6 +929,17 @@ def scan_for_secrets(directory: str, skip: list[str],
         scan.scanned += 1
         scan.findings += scan_text(escaped(name), text, loaded)
     return scan
+
+
+def file_identity(path: str) -> tuple[str, int, int]:
+    """What a path leads to, links followed: ("directory" or "file",
+    device, inode); ("", 0, 0) when it leads nowhere."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return "", 0, 0
+    kind = "directory" if info.st_mode & 0o170000 == 0o040000 else "file"
+    return kind, info.st_dev, info.st_ino
 
 
 def scan_text(name: str, text: str,
@@ -946,22 +959,23 @@ def scan_text(name: str, text: str,
 
 
 def suspect_lines(text: str) -> list[int]:
-    """The lines (counted from 0) that hold a suspect word, found in one
-    pass over the text rather than by testing every line."""
-    lowered = text.lower()
-    positions = []
+    """The lines (counted from 0) that hold a suspect word, found by a few
+    searches of the whole text rather than by reading every line."""
+    # Line numbers survive the removal of "_" and "-": "\n" stays.
+    folded = text.lower().replace("_", "").replace("-", "")
+    starts = set()
     for word in SUSPECT_WORDS:
-        start = lowered.find(word)
+        start = folded.find(word)
         while start >= 0:
-            positions.append(start)
-            start = lowered.find(word, start + 1)
+            starts.add(folded.rfind("\n", 0, start) + 1)
+            end = folded.find("\n", start)
+            start = folded.find(word, end) if end >= 0 else -1
     numbers: list[int] = []
     line = last = 0
-    for position in sorted(positions):
-        line += lowered.count("\n", last, position)
-        last = position
-        if not numbers or numbers[-1] != line:
-            numbers.append(line)
+    for start in sorted(starts):
+        line += folded.count("\n", last, start)
+        last = start
+        numbers.append(line)
     return numbers
 
 

@@ -11,6 +11,7 @@ exactly one secret; no look-alike line holds one.
 import random
 import string
 from pathlib import Path
+from types import ModuleType
 
 # (file name, lines): each line holds one secret.
 SECRETS: list[tuple[str, list[str]]] = [
@@ -211,3 +212,23 @@ def write_corpus(folder: Path, seed: int = 1999
                       if "PRIVATE KEY" in line
                       or any(mark in line for mark in SECRET_MARKS)}
     return where, planted
+
+
+def detect_secrets_lines(folder: Path) -> set[tuple[str, int]]:
+    """(file, line) of each secret detect-secrets finds in folder's files,
+    with its default plugins and filters."""
+    from detect_secrets import SecretsCollection
+    from detect_secrets.settings import default_settings
+
+    found = SecretsCollection(root=str(folder))
+    with default_settings():
+        found.scan_files(*sorted(path.name for path in folder.iterdir()),
+                         num_processors=1)
+    return {(name, secret.line_number) for name, secret in found}
+
+
+def oracle_lines(oracle: ModuleType, folder: Path) -> set[tuple[str, int]]:
+    """(file, line) of each finding of oracle.py's scan (the module)."""
+    scan = oracle.scan_for_secrets(str(folder), [], [])
+    return {(name, int(line)) for name, line, _ in
+            (finding.split(":", 2) for finding in scan.findings)}
