@@ -597,8 +597,9 @@ def locate_chunk(binding: "Binding") -> Chunk:
 def key_at_start(line: str) -> str | None:
     """The known key a raw line assigns, if any ("export KEY=..." too)."""
     name = line.strip()
-    if name.startswith("export "):
-        name = name[7:].lstrip()
+    # python-dotenv takes any white space but a line break after export.
+    if name.startswith("export") and name[6:7].isspace():
+        name = name[6:].lstrip()
     name = name.partition("=")[0].strip()
     return name if name in KEYS else None
 
@@ -1076,8 +1077,10 @@ def gitignore_says_ignored(env_path: str) -> bool:
     for depth, directory in enumerate(up_to_repository(env_path)):
         decision = None
         text = read_text(os.path.join(directory, ".gitignore"), MAX_SCANNED)
-        for line in (text or "").splitlines():
-            pattern = line.strip()
+        # As git reads it: lines end at "\n" only, and only trailing
+        # spaces are dropped (leading ones belong to the pattern).
+        for line in (text or "").split("\n"):
+            pattern = line.rstrip("\r").rstrip(" ")
             negated = pattern.startswith("!")
             pattern = pattern[1:] if negated else pattern
             if pattern in patterns or (depth == 0 and pattern == "/" + name):

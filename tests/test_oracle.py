@@ -994,6 +994,20 @@ def test_gitignore_read_without_git(project: Path, tmp_path: Path) -> None:
     assert oracle.gitignore_says_ignored(str(env)) is True    # top level
     (project / ".gitignore").write_text("/.env\n")
     assert oracle.gitignore_says_ignored(str(env)) is False   # root only
+    # Read as git reads it: trailing spaces and a CR dropped, leading
+    # white space (a no-break space too) part of the pattern.
+    for text, ignored in ((".env \r\n", True), ("\u00a0.env\n", False),
+                          ("\x0c.env\n", False)):
+        (project / "ex02" / ".gitignore").write_bytes(text.encode())
+        assert oracle.gitignore_says_ignored(str(env)) is ignored, text
+
+
+def test_keys_found_as_python_dotenv_finds_them() -> None:
+    """export and the key may be apart by any white space but a line
+    break, as python-dotenv reads them."""
+    for space in (" ", "\t", "\u00a0", "\x0c"):
+        assert oracle.key_at_start("export%sAPI_KEY=x" % space) == "API_KEY"
+    assert oracle.key_at_start("exportAPI_KEY=x") is None
 
 
 # --- python-dotenv absent: what to run instead ------------------------------
