@@ -75,16 +75,17 @@ MAX_LISTED = 5                      # items listed before "... and N more"
 MAX_ECHOED = 60                     # characters of an echoed string
 GIT_TIMEOUT = 3.0                   # seconds git may take to answer
 
-MAX_SCANNED_FILES = 1000           # files of ex02/ scanned for secrets
+MAX_SCANNED_FILES = 1000            # files of ex02/ scanned for secrets
+MAX_SCANNED_TOTAL = 16 * 1024 * 1024    # bytes of them: about half a second
 
 # The secret scan reads each line as words and operators (see tokens) and
 # flags a value that looks like a secret written after a name that holds
 # one. A name holds a secret when, lowercased and without "_", "-" and ".",
-# it contains one of these (apiKey, API-KEY, aws_secret_access_key...);
-# the password names (and names ending in "pass") ask less of their values.
-SECRET_NAMES = ("api_key", "secret", "token", "auth_key", "authorization",
-                "credential", "private_key", "access_key", "client_key",
-                "master_key", "signing_key", "encryption_key", "session_key")
+# it contains one of these (apiKey, X-API-KEY, aws_secret_access_key,
+# Authorization, PRIVATE_KEY...); a password name (or one ending in
+# "pass") asks less of its value.
+SECRET_NAMES = ("apikey", "secret", "token", "auth", "credential", "private",
+                "accesskey", "encryptionkey", "signingkey", "masterkey")
 PASSWORD_NAMES = ("password", "passwd", "passphrase", "pwd")
 # ... unless it names something about a secret: its hash, its id, where it
 # is kept, what it looks like.
@@ -114,10 +115,9 @@ TOKEN_PREFIXES = ("AKIA", "ghp_", "github_pat_", "glpat-", "sk_live_",
 PRIVATE_KEY = "private key-----"    # the armour of a PEM private key
 # A line is worth reading when, lowercased and without "_" and "-", it
 # holds one of these.
-SUSPECT_WORDS = tuple(name.replace("_", "") for name in SECRET_NAMES) \
-    + ("pass", "pwd", "@", "private key") \
-    + tuple(prefix.lower().replace("_", "").replace("-", "")
-            for prefix in TOKEN_PREFIXES)
+SUSPECT_WORDS = SECRET_NAMES + ("pass", "pwd", "@") + tuple(
+    prefix.lower().replace("_", "").replace("-", "")
+    for prefix in TOKEN_PREFIXES)
 
 USAGE = "usage: oracle.py [--env-file PATH] [--show] [-h]"
 HELP = USAGE + """
@@ -253,6 +253,7 @@ class SecretScan:
         self.folder = folder        # its name, escaped
         self.findings: list[str] = []   # "file:line: what"
         self.scanned = 0            # files read
+        self.size = 0               # characters read
         self.skipped = 0            # binary, too large, links out, over cap
 
 
@@ -795,7 +796,7 @@ def secret_kind(word: str) -> str:
         return ""
     if any(part in name for part in PASSWORD_NAMES) or name.endswith("pass"):
         return "password"
-    if any(part in name for part in SUSPECT_WORDS[:len(SECRET_NAMES)]):
+    if any(part in name for part in SECRET_NAMES):
         return "secret"
     return ""
 
@@ -920,14 +921,17 @@ def scan_for_secrets(directory: str, skip: list[str],
                 or identity in skipped or identity[0] == "directory":
             continue
         text = None
-        if scan.scanned < MAX_SCANNED_FILES and not (
-                os.path.islink(path) and os.path.dirname(os.path.realpath(
-                    path)) != os.path.realpath(directory)):
+        if scan.scanned < MAX_SCANNED_FILES \
+                and scan.size < MAX_SCANNED_TOTAL and not (
+                    os.path.islink(path) and os.path.dirname(
+                        os.path.realpath(path)) != os.path.realpath(
+                            directory)):
             text = read_text(path, MAX_SCANNED)
         if text is None or "\x00" in text:     # unreadable or binary
             scan.skipped += 1
             continue
         scan.scanned += 1
+        scan.size += len(text)
         scan.findings += scan_text(escaped(name), text, loaded)
     return scan
 
@@ -1357,10 +1361,13 @@ def security_checks(facts: Facts) -> list[tuple[str, list[Finding]]]:
     if len(hits) > MAX_LISTED + 1:
         hits[MAX_LISTED:] = ["... and %d more hardcoded secrets"
                              % (len(hits) - MAX_LISTED)]
+    not_read = "; %d not read: binary, over %d KiB, a link out of it, or " \
+        "past %d files or %d MiB" % (scan.skipped, MAX_SCANNED // 1024,
+                                     MAX_SCANNED_FILES,
+                                     MAX_SCANNED_TOTAL >> 20)
     scanned = "No hardcoded secrets detected (%d file%s in %s/%s)" % (
         scan.scanned, "" if scan.scanned == 1 else "s", scan.folder,
-        "; %d not read: binary, too large, a link out of it or over %d"
-        " files" % (scan.skipped, MAX_SCANNED_FILES) if scan.skipped else "")
+        not_read if scan.skipped else "")
     overriding = [key for key in KEYS
                   if facts.settings[key].origin == "environment"]
     overrides = "Production overrides available"

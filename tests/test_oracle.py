@@ -834,17 +834,21 @@ def test_what_the_scan_does_not_read_is_counted(run_script, project: Path,
     (folder / "sub").mkdir()
     done = run_oracle(run_script, project)
     assert "[OK] No hardcoded secrets detected (5 files in ex02/; 3 not " \
-        "read: binary, too large, a link out of it or over %d files)" \
-        % oracle.MAX_SCANNED_FILES in done.lines
+        "read: binary, over 2048 KiB, a link out of it, or past 1000 " \
+        "files or 16 MiB)" in done.lines
 
 
-def test_the_scan_reads_at_most_so_many_files(tmp_path: Path,
-                                              monkeypatch) -> None:
+@pytest.mark.parametrize("cap", ["MAX_SCANNED_FILES", "MAX_SCANNED_TOTAL"])
+def test_the_scan_reads_at_most_so_many_files(tmp_path: Path, monkeypatch,
+                                              cap: str) -> None:
+    """Files are read until the cap is reached (in files, or in characters
+    read: a file is read whole once begun)."""
+    line = "token = 'a1b2c3d4e5f6g7h8i9j0k%d'\n"
     for number in range(5):
-        (tmp_path / ("f%d.py" % number)).write_text(
-            "token = 'a1b2c3d4e5f6g7h8i9j0k%d'\n" % number)
-    for cap, scanned in ((4, 4), (5, 5), (6, 5)):
-        monkeypatch.setattr(oracle, "MAX_SCANNED_FILES", cap)
+        (tmp_path / ("f%d.py" % number)).write_text(line % number)
+    unit = 1 if cap == "MAX_SCANNED_FILES" else len(line % 0)
+    for limit, scanned in ((4, 4), (5, 5), (6, 5)):
+        monkeypatch.setattr(oracle, cap, limit * unit)
         scan = oracle.scan_for_secrets(str(tmp_path), [], [])
         assert (scan.scanned, scan.skipped, len(scan.findings)) \
             == (scanned, 5 - scanned, scanned)
