@@ -82,10 +82,11 @@ MAX_SCANNED_TOTAL = 16 * 1024 * 1024    # bytes of them: about half a second
 # flags a value that looks like a secret written after a name that holds
 # one. A name holds a secret when, lowercased and without "_", "-" and ".",
 # it contains one of these (apiKey, X-API-KEY, aws_secret_access_key,
-# Authorization, PRIVATE_KEY...); a password name (or one ending in
-# "pass") asks less of its value.
-SECRET_NAMES = ("apikey", "secret", "token", "auth", "credential", "private",
-                "accesskey", "encryptionkey", "signingkey", "masterkey")
+# Authorization, DB_CREDS, PRIVATE_KEY, priv_key, Azure's AccountKey...); a
+# password name (or one ending in "pass") asks less of its value.
+SECRET_NAMES = ("apikey", "secret", "token", "auth", "cred", "priv",
+                "accesskey", "accountkey", "encryptionkey", "signingkey",
+                "masterkey")
 PASSWORD_NAMES = ("password", "passwd", "passphrase", "pwd")
 # ... unless it names something about a secret: its hash, its id, where it
 # is kept, what it looks like.

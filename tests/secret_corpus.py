@@ -33,6 +33,8 @@ SECRETS: list[tuple[str, list[str]]] = [
         'conn = connect(host="db", user="app", password="{pw}")',
         's3 = boto3.client("s3", aws_access_key_id="{aws}")',
         'GITHUB = "{github}"',
+        'BLOBS = "DefaultEndpointsProtocol=https;AccountName=neo;'
+        'AccountKey={key}==;EndpointSuffix=core.windows.net"',
     ]),
     ("app.js", [
         'const apiKey = "{key}";',
@@ -112,6 +114,34 @@ LOOK_ALIKES: list[tuple[str, list[str]]] = [
         "if token == expected_token:",
         "def login(username: str, password: str) -> Token:",
         'commit = "{sha1}"',
+        'author = "Jane Doe"',
+        'AUTH_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]',
+        'AUTH_PASSWORD_VALIDATORS = [{"NAME": "django.contrib.auth.'
+        'password_validation.MinimumLengthValidator"}]',
+        "SECRET_KEY = get_random_secret_key()",
+        "session_token_ttl = 3600",
+        'token_url = "https://oauth2.googleapis.com/token"',
+        'tokenizer = AutoTokenizer.from_pretrained("bert-base-uncased")',
+        "max_tokens = 4096",
+        'PRIVATE_KEY_PATH = "/etc/ssl/private/server2024.key"',
+        'conn = connect(password=os.environ["DB_PASSWORD"])',
+        'api_version = "2023-10-16"',
+    ]),
+    ("package.json", [
+        '{"name": "matrix", "private": true, "version": "1.0.0",',
+        ' "author": "Neo <neo@example.com>"}',
+    ]),
+    ("workflow.yml", [
+        "      - uses: actions/checkout@v4",
+        "          token: ${{ secrets.GITHUB_TOKEN }}",
+        "          AWS_ACCESS_KEY_ID: AKIAIOSFODNN7EXAMPLE",
+    ]),
+    ("deployment.yaml", [
+        "            secretKeyRef:",
+        "              name: db-secret",
+        "              key: password",
+        '          password: "{{ .Values.db.password }}"',
+        "      secret_ref: projects/123456789/secrets/db-password/versions/2",
     ]),
     ("requirements.txt", [
         "requests==2.31.0 \\",
