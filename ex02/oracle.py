@@ -84,20 +84,20 @@ MAX_SCANNED_TOTAL = 16 * 1024 * 1024    # bytes of them: about half a second
 # it contains one of these (apiKey, X-API-KEY, aws_secret_access_key,
 # Authorization, DB_CREDS, PRIVATE_KEY, priv_key, Azure's AccountKey...); a
 # password name (or one ending in "pass") asks less of its value.
-SECRET_NAMES = ("apikey", "secret", "token", "auth", "cred", "priv",
-                "accesskey", "accountkey", "encryptionkey", "signingkey",
-                "masterkey")
-PASSWORD_NAMES = ("password", "passwd", "passphrase", "pwd")
+# (Tables of words are written as one string each: a script run by path
+# is compiled on every run, and a string is one token to the parser.)
+SECRET_NAMES = tuple("apikey secret token auth cred priv accesskey "
+                     "accountkey encryptionkey signingkey masterkey".split())
+PASSWORD_NAMES = tuple("password passwd passphrase pwd".split())
 # ... unless it names something about a secret: its hash, its id, where it
 # is kept, what it looks like.
-NOT_SECRET_PARTS = ("hash", "sha1", "sha256", "sha512", "md5")
-NOT_SECRET_ENDINGS = ("id", "ids", "name", "type", "field", "label", "url",
-                      "uri", "path", "file", "dir", "pattern", "regex",
-                      "digest", "checksum", "fingerprint", "expiry",
-                      "expires", "expiration")
+NOT_SECRET_PARTS = tuple("hash sha1 sha256 sha512 md5".split())
+NOT_SECRET_ENDINGS = tuple("id ids name type field label url uri path file "
+                           "dir pattern regex digest checksum fingerprint "
+                           "expiry expires expiration".split())
 # Words between a name and its value: "Authorization: Bearer <token>",
 # "the password is <password>".
-FILLER_WORDS = ("bearer", "basic", "is", "was", "are")
+FILLER_WORDS = tuple("bearer basic is was are".split())
 ASSIGNMENTS = ("=", ":")
 # Operators are tokens of their own; quotes are dropped. A clause ends at
 # one of these, so a name never reaches a value past it.
@@ -107,18 +107,17 @@ MIN_RANDOM = 16                     # characters of a random-looking token
 MIN_PASSWORD = 8                    # characters of a password worth a look
 TOKEN_PUNCTUATION = "-_+/~."        # base64, hex, URL-safe and JWT tokens
 RUNS = str.maketrans(TOKEN_PUNCTUATION, " " * len(TOKEN_PUNCTUATION))
-PLACEHOLDER_WORDS = ("example", "password", "secret", "changeme",
-                     "change-me", "change_me", "placeholder", "your", "dummy",
-                     "sample", "xxx", "replace", "redacted", "fake", "***")
+PLACEHOLDER_WORDS = tuple("example password secret changeme change-me "
+                          "change_me placeholder your dummy sample xxx "
+                          "replace redacted fake ***".split())
 # Secrets recognised by their shape alone, wherever they stand: AWS,
 # GitHub, Stripe and Slack tokens (each prefix searched costs a pass over
 # every file).
-TOKEN_PREFIXES = ("AKIA", "ghp_", "sk_live_", "xoxb-", "xoxp-")
+TOKEN_PREFIXES = tuple("AKIA ghp_ sk_live_ xoxb- xoxp-".split())
 PRIVATE_KEY = "private key-----"    # the armour of a PEM private key
 # A line is worth reading when, lowercased and without "_" and "-", it
 # holds one of these.
-SUSPECT_WORDS = SECRET_NAMES + ("pass", "pwd", "@", "akia", "ghp", "sklive",
-                                "xox")
+SUSPECT_WORDS = SECRET_NAMES + tuple("pass pwd @ akia ghp sklive xox".split())
 
 USAGE = "usage: oracle.py [--env-file PATH] [--show] [-h]"
 HELP = USAGE + """
