@@ -102,6 +102,7 @@ ASSIGNMENTS = ("=", ":")
 # Operators are tokens of their own; quotes are dropped. A clause ends at
 # one of these, so a name never reaches a value past it.
 OPERATORS = "=:,;(){}[]<>|&?!"
+SPACED_OPERATORS = [(operator, " %s " % operator) for operator in OPERATORS]
 CLAUSE_ENDS = ",;(){}|&?"
 MIN_RANDOM = 16                     # characters of a random-looking token
 MIN_PASSWORD = 8                    # characters of a password worth a look
@@ -117,7 +118,8 @@ TOKEN_PREFIXES = tuple("AKIA ghp_ sk_live_ xoxb- xoxp-".split())
 PRIVATE_KEY = "private key-----"    # the armour of a PEM private key
 # A line is worth reading when, lowercased and without "_" and "-", it
 # holds one of these.
-SUSPECT_WORDS = SECRET_NAMES + tuple("pass pwd @ akia ghp sklive xox".split())
+SUSPECT_WORDS = tuple(word.encode() for word in SECRET_NAMES + tuple(
+    "pass pwd @ akia ghp sklive xox".split()))
 
 USAGE = "usage: oracle.py [--env-file PATH] [--show] [-h]"
 HELP = USAGE + """
@@ -783,8 +785,8 @@ def tokens(line: str) -> list[str]:
     # looks every character up in Python's slow path.
     for quote in "'\"`":
         line = line.replace(quote, " ")
-    for operator in OPERATORS:
-        line = line.replace(operator, " %s " % operator)
+    for operator, spaced in SPACED_OPERATORS:
+        line = line.replace(operator, spaced)
     return line.split()
 
 
@@ -867,9 +869,8 @@ def holds_secret_literal(line: str) -> bool:
     """Whether a line gives a secret: a private key's armour; a URL with a
     password that is not a placeholder; a token of a known shape; or a
     secret name, then a value that looks like one."""
-    lowered = line.lower()
-    if "-----begin " in lowered and PRIVATE_KEY in lowered \
-            or url_with_password(line):
+    if "-----BEGIN " in line and PRIVATE_KEY in line.lower() \
+            or "@" in line and url_with_password(line):
         return True
     if not any(digit in line for digit in "0123456789"):
         return False            # every value judged below holds a digit
@@ -966,8 +967,10 @@ def scan_text(name: str, text: str,
 def suspect_lines(text: str) -> list[int]:
     """The lines (counted from 0) that hold a suspect word, found by a few
     searches of the whole text rather than by reading every line."""
+    # As bytes: lowercased and folded several times faster than as text.
     # Line numbers survive the removal of "_" and "-": "\n" stays.
-    folded = text.lower().replace("_", "").replace("-", "")
+    folded = text.encode("utf-8", "replace").lower().replace(
+        b"_", b"").replace(b"-", b"")
     positions = []
     for word in SUSPECT_WORDS:
         start = folded.find(word)
@@ -977,7 +980,7 @@ def suspect_lines(text: str) -> list[int]:
     numbers: list[int] = []
     line = last = 0
     for position in sorted(positions):
-        line += folded.count("\n", last, position)
+        line += folded.count(b"\n", last, position)
         last = position
         if not numbers or numbers[-1] != line:
             numbers.append(line)
