@@ -119,7 +119,7 @@ LOOK_ALIKES: list[tuple[str, list[str]]] = [
         'AUTH_PASSWORD_VALIDATORS = [{"NAME": "django.contrib.auth.'
         'password_validation.MinimumLengthValidator"}]',
         "SECRET_KEY = get_random_secret_key()",
-        "session_token_ttl = 3600",
+        "refresh_token_ttl = 3600",
         'token_url = "https://oauth2.googleapis.com/token"',
         'tokenizer = AutoTokenizer.from_pretrained("bert-base-uncased")',
         "max_tokens = 4096",

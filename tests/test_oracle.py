@@ -778,7 +778,7 @@ def test_loaded_secrets_of_every_kind_are_found(run_script,
     write_env(project)
     key, database, zion = canary(), canary(12), canary(12)
     (project / "ex02" / "notes.txt").write_text(
-        "kept: %s\nbackup: %s\nmirror: %s\n" % (key, database, zion))
+        "kept: %s\nbackup: %s\nspare: %s\n" % (key, database, zion))
     done = run_oracle(run_script, project, env={
         "API_KEY": key,
         "DATABASE_URL": "postgresql://neo:%s@db.example/zion" % database,
