@@ -993,13 +993,22 @@ def loaded_secrets(settings: dict[str, Setting],
     of .env.example excepted, and weak ones too (a word such as
     "password" is in many lines that hold no secret, and the lines cited
     would give it away)."""
-    secrets = [(key, settings[key].value or "") for key in SECRET_KEYS]
-    secrets += [(key + " password", url_password(settings[key].value) or "")
-                for key in URL_KEYS]
-    samples = [example.get(key) for key in SECRET_KEYS] \
-        + [url_password(example.get(key)) for key in URL_KEYS]
-    return [(key, value) for key, value in secrets
+    samples = [value for key in SECRET_KEYS + URL_KEYS
+               for _, value in credentials(key, example.get(key))]
+    return [(name, value) for key in SECRET_KEYS + URL_KEYS
+            for name, value in credentials(key, settings[key].value)
             if looks_like_password(value) and value not in samples]
+
+
+def credentials(key: str, value: str | None) -> list[tuple[str, str]]:
+    """The secrets a value holds, each named: an API key whole; of a URL,
+    its user name (often a token) and its password."""
+    if key in SECRET_KEYS:
+        return [(key, value or "")]
+    url = parse_url(value) if value else None
+    user, _, password = (url.userinfo or "").partition(":") if url \
+        else ("", "", "")
+    return [(key + " user name", user), (key + " password", password)]
 
 
 def url_password(text: str | None) -> str | None:

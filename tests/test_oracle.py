@@ -773,22 +773,25 @@ def test_secret_corpus_against_detect_secrets(tmp_path: Path) -> None:
 
 def test_loaded_secrets_of_every_kind_are_found(run_script,
                                                 project: Path) -> None:
-    """API_KEY and the passwords of DATABASE_URL and ZION_ENDPOINT, as
-    loaded now, written in a committed file that gives no other clue."""
+    """API_KEY and the credentials of DATABASE_URL and ZION_ENDPOINT (a
+    user name may be a token), as loaded now, written in a committed file
+    that gives no other clue."""
     write_env(project)
-    key, database, zion = canary(), canary(12), canary(12)
+    key, database, user, zion = canary(), canary(12), canary(), canary(12)
     (project / "ex02" / "notes.txt").write_text(
-        "kept: %s\nbackup: %s\nspare: %s\n" % (key, database, zion))
+        "kept: %s\nbackup: %s\nspare: %s\nold: %s\n"
+        % (key, database, user, zion))
     done = run_oracle(run_script, project, env={
         "API_KEY": key,
         "DATABASE_URL": "postgresql://neo:%s@db.example/zion" % database,
-        "ZION_ENDPOINT": "https://agent:%s@zion.example/" % zion})
-    assert security(done.lines)[:3] == [
+        "ZION_ENDPOINT": "https://%s:%s@zion.example/" % (user, zion)})
+    assert security(done.lines)[:5] == [
         "[WARN] hardcoded secret in ex02/notes.txt:%d: the value of %s now "
         "loaded" % (line, name) for line, name in (
             (1, "API_KEY"), (2, "DATABASE_URL password"),
-            (3, "ZION_ENDPOINT password"))]
-    assert leaks(done.output, [key, database, zion]) == []
+            (3, "ZION_ENDPOINT user name"), (4, "ZION_ENDPOINT password"))
+    ] + [OK_ENV_FILE]
+    assert leaks(done.output, [key, database, user, zion]) == []
 
 
 def test_a_weak_loaded_secret_is_not_searched_for(run_script,
