@@ -75,15 +75,51 @@ MAX_LISTED = 5                      # items listed before "... and N more"
 MAX_ECHOED = 60                     # characters of an echoed string
 GIT_TIMEOUT = 3.0                   # seconds git may take to answer
 
-# A literal is secret-looking when a secret word stands before "=" or ":"
-# and the value looks random (see looks_random); these words mark values
-# that are obviously placeholders.
-SECRET_WORDS = ("api_key", "apikey", "secret", "token", "password",
-                "passwd")
-TOKEN_PUNCTUATION = "-_+/=~."      # base64, hex, URL-safe and JWT tokens
-PLACEHOLDER_WORDS = ("example", "password", "secret", "changeme", "change-me",
-                     "placeholder", "your", "dummy", "sample", "xxx", "***",
-                     "<", "${")
+MAX_SCANNED_FILES = 1000            # files of ex02/ scanned for secrets
+MAX_SCANNED_TOTAL = 16 * 1024 * 1024    # bytes of them: about half a second
+
+# The secret scan reads each line as words and operators (see tokens) and
+# flags a value that looks like a secret written after a name that holds
+# one. A name holds a secret when, lowercased and without "_", "-" and ".",
+# it contains one of these (apiKey, X-API-KEY, aws_secret_access_key,
+# Authorization, DB_CREDS, PRIVATE_KEY, priv_key, Azure's AccountKey...); a
+# password name (or one ending in "pass") asks less of its value.
+# (Tables of words are written as one string each: a script run by path
+# is compiled on every run, and a string is one token to the parser.)
+SECRET_NAMES = tuple("apikey secret token auth cred priv accesskey "
+                     "accountkey encryptionkey signingkey masterkey".split())
+PASSWORD_NAMES = tuple("password passwd passphrase pwd".split())
+# ... unless it names something about a secret: its hash, its id, where it
+# is kept, what it looks like.
+NOT_SECRET_PARTS = tuple("hash sha1 sha256 sha512 md5".split())
+NOT_SECRET_ENDINGS = tuple("id ids name type field label url uri path file "
+                           "dir pattern regex digest checksum fingerprint "
+                           "expiry expires expiration".split())
+# Words between a name and its value: "Authorization: Bearer <token>",
+# "the password is <password>".
+FILLER_WORDS = tuple("bearer basic is was are".split())
+ASSIGNMENTS = ("=", ":")
+# Operators are tokens of their own; quotes are dropped. A clause ends at
+# one of these, so a name never reaches a value past it.
+OPERATORS = "=:,;(){}[]<>|&?!"
+SPACED_OPERATORS = [(operator, " %s " % operator) for operator in OPERATORS]
+CLAUSE_ENDS = ",;(){}|&?"
+MIN_RANDOM = 16                     # characters of a random-looking token
+MIN_PASSWORD = 8                    # characters of a password worth a look
+TOKEN_PUNCTUATION = "-_+/~."        # base64, hex, URL-safe and JWT tokens
+RUNS = str.maketrans(TOKEN_PUNCTUATION, " " * len(TOKEN_PUNCTUATION))
+PLACEHOLDER_WORDS = tuple("example password secret changeme change-me "
+                          "change_me placeholder your dummy sample xxx "
+                          "replace redacted fake ***".split())
+# Secrets recognised by their shape alone, wherever they stand: AWS,
+# GitHub, Stripe and Slack tokens (each prefix searched costs a pass over
+# every file).
+TOKEN_PREFIXES = tuple("AKIA ghp_ sk_live_ xoxb- xoxp-".split())
+PRIVATE_KEY = "private key-----"    # the armour of a PEM private key
+# A line is worth reading when, lowercased and without "_" and "-", it
+# holds one of these.
+SUSPECT_WORDS = tuple(word.encode() for word in SECRET_NAMES + tuple(
+    "pass pwd @ akia ghp sklive xox".split()))
 
 USAGE = "usage: oracle.py [--env-file PATH] [--show] [-h]"
 HELP = USAGE + """
@@ -212,6 +248,17 @@ class Judgement:
         self.refused = refused or status    # shown when it is an error
 
 
+class SecretScan:
+    """What the scan of a folder found, and what it read."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder        # its name, escaped
+        self.findings: list[str] = []   # "file:line: what"
+        self.scanned = 0            # files read
+        self.size = 0               # characters read
+        self.skipped = 0            # binary, too large, links out, over cap
+
+
 class Facts:
     """Everything read from the machine, before any judgement."""
 
@@ -225,7 +272,7 @@ class Facts:
         self.pyproject = False      # the module has a pyproject.toml
         self.settings: dict[str, Setting] = {}
         self.example: dict[str, str] | None = None  # None: no example
-        self.hardcoded: list[str] = []      # "file:line: what", found
+        self.secrets = SecretScan("")      # the scan of this folder
         self.git = ""               # "ignored", "tracked", "not ignored"
 
 
@@ -413,6 +460,10 @@ def shown_url(text: str) -> str:
 def shown_value(key: str, value: str) -> str:
     """What --show may print of a value."""
     if key in SECRET_KEYS:
+        if not plain_key(value):
+            # Not one key: its tail may be another value that a stray
+            # quote swallowed.
+            return "(not valid: hidden)"
         if len(value) >= MIN_API_KEY:
             return "****" + escaped(value[-SHOWN_KEY_TAIL:])
         return "**** (hidden)"
@@ -423,6 +474,11 @@ def shown_value(key: str, value: str) -> str:
     if value.lower() in MODES or value.upper() in LOG_LEVELS:
         return value
     return "(not valid: hidden)"
+
+
+def plain_key(value: str) -> bool:
+    """A key without white space or control characters."""
+    return value.isprintable() and not any(c.isspace() for c in value)
 
 
 def shown_path(path: str) -> str:
@@ -574,8 +630,9 @@ def locate_chunk(binding: "Binding") -> Chunk:
 def key_at_start(line: str) -> str | None:
     """The known key a raw line assigns, if any ("export KEY=..." too)."""
     name = line.strip()
-    if name.startswith("export "):
-        name = name[7:].lstrip()
+    # python-dotenv takes any white space but a line break after export.
+    if name.startswith("export") and name[6:7].isspace():
+        name = name[6:].lstrip()
     name = name.partition("=")[0].strip()
     return name if name in KEYS else None
 
@@ -753,7 +810,7 @@ def gather(options: Options, environ: dict[str, str], here: str) -> Facts:
     facts.settings = resolve(environ, env_file)
     facts.example = read_example(os.path.join(here, EXAMPLE_NAME),
                                  facts.dotenv)
-    facts.hardcoded = scan_for_secrets(
+    facts.secrets = scan_for_secrets(
         here, [env_file.path] if env_file.path else [],
         loaded_secrets(facts.settings, facts.example or {}))
     if env_file.path is not None and env_file.error is None:
@@ -763,95 +820,211 @@ def gather(options: Options, environ: dict[str, str], here: str) -> Facts:
 
 # --- Secrets written into the files of ex02/ --------------------------------
 
+def tokens(line: str) -> list[str]:
+    """A line as words and one-character operators, quotes dropped and
+    any white space (Unicode's too) between them."""
+    # str.replace, not str.translate: a translation that grows the text
+    # looks every character up in Python's slow path.
+    for quote in "'\"`":
+        line = line.replace(quote, " ")
+    for operator, spaced in SPACED_OPERATORS:
+        line = line.replace(operator, spaced)
+    return line.split()
+
+
+def secret_kind(word: str) -> str:
+    """What a name holds: "password", "secret", or "" for no secret."""
+    name = word.lower().replace("_", "").replace("-", "").replace(".", "")
+    if any(part in name for part in NOT_SECRET_PARTS) \
+            or name.endswith(NOT_SECRET_ENDINGS):
+        return ""
+    if any(part in name for part in PASSWORD_NAMES) or name.endswith("pass"):
+        return "password"
+    if any(part in name for part in SECRET_NAMES):
+        return "secret"
+    return ""
+
+
+def name_before(words: list[str], at: int) -> str:
+    """The name the value words[at] is given to, or "".
+
+    Fillers aside, the word just before it (.netrc, prose, a Dockerfile's
+    "ENV NAME value"); after "=" or ":", the last secret name of its clause
+    (a type annotation or a key path may stand between); or the first
+    argument of a call (os.getenv("NAME", value)).
+    """
+    at -= 1
+    while at >= 0 and words[at].lower() in FILLER_WORDS:
+        at -= 1
+    if at < 0 or words[at] not in ASSIGNMENTS:
+        return first_argument(words, at) or (
+            words[at] if at >= 0 and words[at] not in OPERATORS else "")
+    while at >= 0 and words[at] not in CLAUSE_ENDS:
+        if secret_kind(words[at]):
+            return words[at]
+        at -= 1
+    return first_argument(words, at)
+
+
+def first_argument(words: list[str], comma: int) -> str:
+    """NAME when words[comma] is the comma of "(NAME,", else ""."""
+    if comma >= 2 and words[comma] == "," and words[comma - 2] == "(":
+        return words[comma - 1]
+    return ""
+
+
+def placeholder(value: str) -> bool:
+    """A sample or a reference, not a value: <your-key>, changeme, $VAR,
+    a name in capitals (https://user:TOKEN@host)."""
+    lowered = value.lower()
+    return value[:1] in "$%" or any(word in lowered
+                                    for word in PLACEHOLDER_WORDS) \
+        or value.isupper() and value.replace("_", "").isalpha()
+
+
 def looks_random(value: str) -> bool:
-    """A long token-shaped value mixing letters and digits, with many
-    distinct characters.
+    """A token of at least MIN_RANDOM characters with a run of 8 or more
+    letters and digits mixed, several distinct characters, and no path,
+    UUID (36 characters, 4 dashes) or placeholder.
 
     A stand-in for entropy (math is not an authorized import): keys and
-    tokens look like this; words, placeholders and code (calls, indexing,
-    attribute access) do not.
+    tokens look like this; words, identifiers (generate_token_v2) and
+    paths do not. A hex digest does, which is why a value is judged only
+    after a secret name or by a known prefix.
     """
-    return len(value) >= 16 and len(set(value)) >= 10 \
+    return len(value) >= MIN_RANDOM and len(set(value)) >= 6 \
+        and value[0] not in "/." \
+        and not (len(value) == 36 and value.count("-") == 4) \
         and all(c.isalnum() or c in TOKEN_PUNCTUATION for c in value) \
+        and any(len(run) >= 8 and not run.isalpha() and not run.isdigit()
+                for run in value.translate(RUNS).split()) \
+        and not placeholder(value)
+
+
+def looks_like_password(value: str) -> bool:
+    """At least MIN_PASSWORD characters with a letter and a digit, and no
+    placeholder: what a person writes as a password."""
+    return len(value) >= MIN_PASSWORD and not placeholder(value) \
         and any(c.isalpha() for c in value) \
-        and any(c.isdigit() for c in value) \
-        and not any(word in value.lower() for word in PLACEHOLDER_WORDS)
+        and any(c.isdigit() for c in value)
 
 
 def holds_secret_literal(line: str) -> bool:
-    """Whether a line holds a secret-looking literal: a secret word, then
-    "=" or ":", then a random-looking value; or a URL with a password that
-    is not a placeholder."""
-    lowered = line.lower()
-    for word in SECRET_WORDS:
-        start = lowered.find(word)
-        while start >= 0:
-            rest = line[start + len(word):].lstrip(" \"'_")
-            if rest[:1] in ("=", ":"):
-                value = rest[1:].strip(" \t\"'`,;")
-                if looks_random(value.split()[0] if value else ""):
-                    return True
-            start = lowered.find(word, start + 1)
+    """Whether a line gives a secret: a private key's armour; a URL with a
+    password that is not a placeholder; a token of a known shape; or a
+    secret name, then a value that looks like one."""
+    if "-----BEGIN " in line and PRIVATE_KEY in line.lower() \
+            or "@" in line and url_with_password(line):
+        return True
+    if not any(digit in line for digit in "0123456789"):
+        return False            # every value judged below holds a digit
+    words = tokens(line)
+    for at, value in enumerate(words):
+        if len(value) < MIN_PASSWORD or value.isalpha() \
+                or value.replace("_", "").replace(".", "").isalpha():
+            continue            # most words of code and prose
+        if value.startswith(TOKEN_PREFIXES) and looks_random(value):
+            return True
+        kind = secret_kind(name_before(words, at))
+        if kind == "secret" and looks_random(value) or \
+                kind == "password" and looks_like_password(value):
+            return True
+    return False
+
+
+def url_with_password(line: str) -> bool:
+    """A scheme://user:password@ in the line, its password no placeholder
+    ({password} in an f-string, %(password)s, ${DB_PASSWORD}, changeme)."""
     at = line.find("@")
     while at >= 0:
         scheme_end = line.rfind("://", 0, at)
         userinfo = line[scheme_end + 3:at] if scheme_end >= 0 else ""
         password = userinfo.partition(":")[2]
-        if password and " " not in userinfo \
-                and not any(word in password.lower()
-                            for word in PLACEHOLDER_WORDS):
+        if password and not any(c.isspace() for c in userinfo) \
+                and not any(c in "{}()*<>" for c in password) \
+                and not placeholder(password):
             return True
         at = line.find("@", at + 1)
     return False
 
 
 def scan_for_secrets(directory: str, skip: list[str],
-                     loaded: list[tuple[str, str]]) -> list[str]:
+                     loaded: list[tuple[str, str]]) -> SecretScan:
     """file:line of each secret-looking literal or loaded secret value in
     the files of ``directory`` (the .env files themselves excepted)."""
-    findings: list[str] = []
+    scan = SecretScan(escaped(os.path.basename(directory)))
     try:
         names = sorted(os.listdir(directory))
     except OSError:
-        return findings
-    skipped = {os.path.realpath(absolute_path(path)) for path in skip
-               if os.path.isabs(absolute_path(path))}
+        return scan
+    skipped = {file_identity(path) for path in skip}
     for name in names:
         path = os.path.join(directory, name)
+        identity = file_identity(path)
         # .env and its local variants (.env.local...) are not committed.
         if name.startswith(ENV_FILE_NAME) and name != EXAMPLE_NAME \
-                or os.path.realpath(path) in skipped:
+                or identity in skipped or identity[0] == "directory":
             continue
-        text = read_text(path, MAX_SCANNED)
-        if text is None:
+        text = None
+        if scan.scanned < MAX_SCANNED_FILES \
+                and scan.size < MAX_SCANNED_TOTAL and not (
+                    os.path.islink(path) and os.path.dirname(
+                        os.path.realpath(path)) != os.path.realpath(
+                            directory)):
+            text = read_text(path, MAX_SCANNED)
+        if text is None or "\x00" in text:     # unreadable or binary
+            scan.skipped += 1
             continue
-        where = escaped(name) + ":%d: "
-        found = [(key, value) for key, value in loaded if value in text]
-        lines = text.split("\n")        # numbered as editors do
-        for number in suspect_lines(text):
-            if holds_secret_literal(lines[number]):
-                findings.append(where % (number + 1)
-                                + "a secret-looking literal")
-        for number, line in enumerate(lines if found else []):
-            findings += [where % (number + 1) + "the value of %s now loaded"
-                         % key for key, value in found if value in line]
+        scan.scanned += 1
+        scan.size += len(text)
+        scan.findings += scan_text(escaped(name), text, loaded)
+    return scan
+
+
+def file_identity(path: str) -> tuple[str, int, int]:
+    """What a path leads to, links followed: ("directory" or "file",
+    device, inode); ("", 0, 0) when it leads nowhere."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return "", 0, 0
+    kind = "directory" if info.st_mode & 0o170000 == 0o040000 else "file"
+    return kind, info.st_dev, info.st_ino
+
+
+def scan_text(name: str, text: str,
+              loaded: list[tuple[str, str]]) -> list[str]:
+    """The findings of one file's text, each "name:line: what"."""
+    findings = []
+    where = name + ":%d: "
+    found = [(key, value) for key, value in loaded if value in text]
+    lines = text.split("\n")        # numbered as editors do
+    for number in suspect_lines(text):
+        if holds_secret_literal(lines[number]):
+            findings.append(where % (number + 1) + "a secret-looking literal")
+    for number, line in enumerate(lines if found else []):
+        findings += [where % (number + 1) + "the value of %s now loaded"
+                     % key for key, value in found if value in line]
     return findings
 
 
 def suspect_lines(text: str) -> list[int]:
-    """The lines (counted from 0) that hold a secret word or an "@", found
-    in one pass over the text rather than by testing every line."""
-    lowered = text.lower()
+    """The lines (counted from 0) that hold a suspect word, found by a few
+    searches of the whole text rather than by reading every line."""
+    # As bytes: lowercased and folded several times faster than as text.
+    # Line numbers survive the removal of "_" and "-": "\n" stays.
+    folded = text.encode("utf-8", "replace").lower().replace(
+        b"_", b"").replace(b"-", b"")
     positions = []
-    for word in SECRET_WORDS + ("@",):
-        start = lowered.find(word)
+    for word in SUSPECT_WORDS:
+        start = folded.find(word)
         while start >= 0:
             positions.append(start)
-            start = lowered.find(word, start + 1)
+            start = folded.find(word, start + 1)
     numbers: list[int] = []
     line = last = 0
     for position in sorted(positions):
-        line += lowered.count("\n", last, position)
+        line += folded.count(b"\n", last, position)
         last = position
         if not numbers or numbers[-1] != line:
             numbers.append(line)
@@ -860,18 +1033,26 @@ def suspect_lines(text: str) -> list[int]:
 
 def loaded_secrets(settings: dict[str, Setting],
                    example: dict[str, str]) -> list[tuple[str, str]]:
-    """The secret values in use, except the samples of .env.example."""
-    secrets: list[tuple[str, str]] = []
-    for key in SECRET_KEYS:
-        value = settings[key].value
-        if value and len(value) >= 8 and value != example.get(key):
-            secrets.append((key, value))
-    for key in URL_KEYS:
-        password = url_password(settings[key].value)
-        if password and len(password) >= 8 \
-                and password != url_password(example.get(key)):
-            secrets.append((key + " password", password))
-    return secrets
+    """The secret values in use that are worth looking for: the samples
+    of .env.example excepted, and weak ones too (a word such as
+    "password" is in many lines that hold no secret, and the lines cited
+    would give it away)."""
+    samples = [value for key in SECRET_KEYS + URL_KEYS
+               for _, value in credentials(key, example.get(key))]
+    return [(name, value) for key in SECRET_KEYS + URL_KEYS
+            for name, value in credentials(key, settings[key].value)
+            if looks_like_password(value) and value not in samples]
+
+
+def credentials(key: str, value: str | None) -> list[tuple[str, str]]:
+    """The secrets a value holds, each named: an API key whole; of a URL,
+    its user name (often a token) and its password."""
+    if key in SECRET_KEYS:
+        return [(key, value or "")]
+    url = parse_url(value) if value else None
+    user, _, password = (url.userinfo or "").partition(":") if url \
+        else ("", "", "")
+    return [(key + " user name", user), (key + " password", password)]
 
 
 def url_password(text: str | None) -> str | None:
@@ -956,8 +1137,10 @@ def gitignore_says_ignored(env_path: str) -> bool:
     for depth, directory in enumerate(up_to_repository(env_path)):
         decision = None
         text = read_text(os.path.join(directory, ".gitignore"), MAX_SCANNED)
-        for line in (text or "").splitlines():
-            pattern = line.strip()
+        # As git reads it: lines end at "\n" only, and only trailing
+        # spaces are dropped (leading ones belong to the pattern).
+        for line in (text or "").split("\n"):
+            pattern = line.rstrip("\r").rstrip(" ")
             negated = pattern.startswith("!")
             pattern = pattern[1:] if negated else pattern
             if pattern in patterns or (depth == 0 and pattern == "/" + name):
@@ -1016,7 +1199,7 @@ def judge_api_key(value: str | None, example: str | None) -> Judgement:
     if value is None:
         return Judgement("Not configured", Finding(
             "not set", "API_KEY is not set: export it (or add it to .env)"))
-    if any(c.isspace() or not c.isprintable() for c in value):
+    if not plain_key(value):
         return Judgement("Invalid key (white space or control characters)",
                          Finding("invalid", "API_KEY contains white space "
                                  "or control characters: check how it was "
@@ -1240,11 +1423,16 @@ def install_advice(facts: Facts) -> list[str]:
 
 def security_checks(facts: Facts) -> list[tuple[str, list[Finding]]]:
     """The three checks of the subject's block: each label and findings."""
-    hits = ["hardcoded secret in %s/%s" % (escaped(os.path.basename(
-        facts.here)), hit) for hit in facts.hardcoded]
+    scan = facts.secrets
+    hits = ["hardcoded secret in %s/%s" % (scan.folder, hit)
+            for hit in scan.findings]
     if len(hits) > MAX_LISTED + 1:
         hits[MAX_LISTED:] = ["... and %d more hardcoded secrets"
                              % (len(hits) - MAX_LISTED)]
+    scanned = "No hardcoded secrets detected (%d file%s in %s/%s)" % (
+        scan.scanned, "" if scan.scanned == 1 else "s", scan.folder,
+        "; %d not read: binary, too large, a link out of it, or past the "
+        "scan's limits" % scan.skipped if scan.skipped else "")
     overriding = [key for key in KEYS
                   if facts.settings[key].origin == "environment"]
     overrides = "Production overrides available"
@@ -1254,8 +1442,7 @@ def security_checks(facts: Facts) -> list[tuple[str, list[Finding]]]:
     env_file = check_env_file(facts)
     for finding in env_file:
         finding.text = ".env file: " + finding.text
-    return [("No hardcoded secrets detected", [Finding("", hit)
-                                               for hit in hits]),
+    return [(scanned, [Finding("", hit) for hit in hits]),
             (".env file properly configured", env_file),
             (overrides, check_overrides(facts))]
 
