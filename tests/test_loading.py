@@ -968,6 +968,8 @@ def test_credentials_in_requirements_lines_are_never_shown(
 
 @pytest.mark.parametrize("line, shown", [
     ("pandas>=2", "pandas>=2"), ("numpy==2.*", "numpy==2.*"),
+    ("zion @ git+git@git.example:zion.git", None),
+    ("zion@git+neo:Cx7f3a9b2c1d@host:zion.git", None),
     ("-r other.txt", None), ("--hash=sha256:abc", None),
     ("pkg@https://x/y", None), ("pkg @ file:///tmp/x", None),
     ("https://u:p@h/x.whl", None), ("./local/pkg", None),
@@ -1215,6 +1217,15 @@ def test_european_and_other_csvs_are_read_as_meant(body: str) -> None:
 def test_a_csv_that_cannot_be_read_as_meant_is_refused(body: str,
                                                        why: str) -> None:
     assert loading.numbers_from_text(body) == (None, why)
+
+
+def test_a_header_in_other_digits_is_a_header() -> None:
+    """float() reads Arabic-Indic digits, pandas does not: a header written
+    in them is a name, not a first row of numbers."""
+    data, why = loading.numbers_from_text(
+        "\u0661\u0662\n" + "\n".join(str(i % 6) for i in range(20)))
+    assert why == ""
+    assert data.column == "\u0661\u0662" and len(data.values) == 20
 
 
 def test_integers_beyond_64_bits_are_numbers() -> None:
@@ -1636,8 +1647,13 @@ def test_a_netrc_fifo_never_hangs_a_fetch(run_script, http_server,
 def test_a_content_length_that_is_not_a_number_is_named(
         length: str) -> None:
     def reply(conn: socket.socket) -> None:
+        # http.client reads header bytes as Latin-1: a server sends the
+        # byte of "²" as such (a UTF-8 "٣" arrives as two other bytes).
         conn.sendall(("HTTP/1.1 200 OK\r\nContent-Length: %s\r\n\r\n1\n"
-                      % length).encode())
+                      % length).encode("latin-1", "replace")
+                     if length.isascii() or length < "\u0100"
+                     else ("HTTP/1.1 200 OK\r\nContent-Length: %s\r\n\r\n"
+                           "1\n" % length).encode())
 
     with raw_server(reply) as url:
         text, error = loading.fetch_text(url)
