@@ -580,7 +580,9 @@ def version_key(text: str) -> tuple[int, ...] | None:
     """
     text = text.strip().lower().partition("+")[0].lstrip("v")
     release = ""
-    while text[:1].isdigit() or text[:1] == "." and text[1:2].isdigit():
+    digits = "0123456789"       # isdigit() takes "²", which int() refuses
+    while text[:1] and text[:1] in digits \
+            or text[:1] == "." and text[1:2] and text[1:2] in digits:
         release, text = release + text[0], text[1:]
     phases = {"dev": -4, "a": -3, "alpha": -3, "b": -2, "beta": -2,
               "rc": -1, "c": -1, "post": 1, "": 0}

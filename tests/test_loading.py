@@ -2161,6 +2161,9 @@ def test_a_package_broken_by_an_unmet_requirement_is_not_reinstalled(
     ("1.0.dev0", "<1.0", True), ("1.0+local", "==1.0", True),
     ("3", "<4", True), ("1.21.1", "<3,>=1.21.1".split(",")[1], True),
     ("weird", ">=1", None),
+    # isdigit() takes "²", int() does not: not a version it reads.
+    ("2.\u00b2", ">=1", None), ("2.0", ">=1.\u00b2", None),
+    ("\u0662.0", ">=1", None),
 ])
 def test_satisfies(version: str, specifier: str, meets) -> None:
     assert loading.satisfies(version, specifier) is meets
