@@ -738,6 +738,8 @@ def test_many_hardcoded_secrets_are_capped(run_script, project: Path,
     ("    return token_hash_v2(a1b2c3d4e5f6g7h8)", False),
     ("GH = 'ghp_a1b2c3d4e5f6g7h8i9j0'", True),
     ("GH = 'ghp_short'", False),
+    # A UUID is an identifier, even under a secret name.
+    ("session_token = '123e4567-e89b-12d3-a456-426614174000'", False),
 ])
 def test_secret_literal_detection(line: str, found: bool) -> None:
     assert oracle.holds_secret_literal(line) is found
