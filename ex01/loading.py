@@ -1909,7 +1909,8 @@ def copies_lines(packages: list[Package]) -> list[str]:
 def requirement_lines(problems: list[tuple[str, str, str | None]],
                       here: str) -> list[str]:
     """Unmet requirements, worded as pip check words them, and the
-    command that installs what they ask for into this interpreter."""
+    command that installs what they ask for (into this venv; from a
+    global interpreter, into a new one, as pip_command does)."""
     lines = ["Requirements of the installed packages (as pip check reads "
              "them):"]
     for who, requirement, version in problems:
