@@ -2189,3 +2189,19 @@ def test_markers_are_evaluated_for_this_interpreter(marker: str,
     env = loading.marker_environment()
     env["implementation_name"] = "cpython"
     assert loading.evaluate_marker(marker, env) is applies
+
+
+@pytest.mark.parametrize("first, origin", [
+    ("", "the working directory"), (".", "the working directory"),
+    ("/home/neo/ex01", "this script's folder")])
+def test_what_comes_before_the_installed_packages(
+        monkeypatch: pytest.MonkeyPatch, first: str, origin: str) -> None:
+    """sys.path up to the standard library's zip: the script's folder (the
+    working directory under python -c), then PYTHONPATH; nothing after."""
+    monkeypatch.setattr(sys, "path", [
+        first, "/opt/extra", "/usr/lib/python311.zip", "/usr/lib/python3.11",
+        "/usr/lib/python3/dist-packages"])
+    monkeypatch.setattr(sys, "flags", type("flags", (), {
+        "safe_path": False, "isolated": 0})())
+    assert loading.path_origins() == {first: origin,
+                                      "/opt/extra": "PYTHONPATH"}
