@@ -66,7 +66,7 @@ NOTES = (
     ("path_order", "Your shell activated %(virtual_env)s, but the python "
      "this PATH finds first is not its own: %(python_found)s. Something "
      "run after activate (pyenv or conda setup) put its folder first: run "
-     "source %(virtual_env)s/bin/activate again, last."),
+     "source %(activate)s again, last."),
     ("leak", "include-system-site-packages = true in %(cfg)s: global "
      "packages leak in. Recreate the environment without "
      "--system-site-packages."),
@@ -122,6 +122,13 @@ def escaped(text: str) -> str:
     for c in text:
         shown += c if c.isprintable() else c.encode("unicode_escape").decode()
     return shown
+
+
+# A word as a POSIX shell reads it back, for commands to paste.
+def quoted(word: str) -> str:
+    if word and all(c.isalnum() or c in "/._-+:@%=," for c in word):
+        return word
+    return "'" + word.replace("'", "'\\''") + "'"
 
 
 # stderr is line-buffered, so a line is written at once. A closed or
@@ -367,8 +374,8 @@ def decide(facts: dict[str, str], launchers: list[Launcher]
     python, python3, pip, pip3 = launchers
     pip = pip3 if pip3.file and not pip3.this and pip.this or pip.file == ""\
         else pip
-    me = "python" if python.this else "python3" if python3.this else (
-        "'%s'" if " " in facts["executable"] else "%s") % facts["executable"]
+    me = "python" if python.this else "python3" if python3.this else \
+        quoted(facts["executable"])
     stale = activated not in ("", prefix) and not same(activated, prefix)
     stray = pip.file != "" and not pip.this
     venv = path.dirname(path.dirname(facts["executable"]))
@@ -407,6 +414,7 @@ def decide(facts: dict[str, str], launchers: list[Launcher]
             managed or facts["unwritable"]),
     }
     return dict(facts, made_with=made_with, made_by=made_by, me=me,
+                activate=quoted(activated + "/bin/activate"),
                 name=path.basename(prefix), pip=pip.file,
                 pip_runs=pip.interpreter or "(none)",
                 python_found=shown(python)), [

@@ -1146,3 +1146,32 @@ def test_each_note_needs_its_condition() -> None:
     # A venv whose pyvenv.cfg is elsewhere (site.py also looks in bin/).
     unsigned = report(facts(prefix="/v", executable="/v/bin/python"))
     assert "Created by: unknown" in unsigned and notes(unsigned) == []
+
+
+# --- Printed commands paste from folders whose names need quoting ----------
+
+def test_commands_in_notes_paste_from_an_awkward_folder(
+        run_script, tmp_path: Path) -> None:
+    """A folder with a space, a quote and a '$': the notes' commands name
+    its files so that the shell reads back the real paths."""
+    import shlex
+    awkward = tmp_path / "neo's $matrix dir"
+    awkward.mkdir()
+    venv = make_venv(awkward, "env")
+    # No python on PATH: "type <this interpreter>", a global one reached
+    # by a link in that folder (sys.executable keeps the link's path).
+    (awkward / "python3").symlink_to(GLOBAL_PYTHON)
+    done = run_script("construct", python=awkward / "python3",
+                      env={"PATH": str(tmp_path / "nothing")})
+    at = next(i for i, line in enumerate(done.lines)
+              if line.startswith("NOTE: This PATH has no python command"))
+    words = shlex.split(done.lines[at + 1])
+    assert words[1:] == ["-m", "venv", "matrix_env"]
+    assert Path(words[0]) == awkward / "python3"
+    # An activated venv whose bin is not first on PATH: "source ...".
+    path = commands(tmp_path / "first", python=GLOBAL_PYTHON)["PATH"]
+    done = run_script("construct", python="python", env={
+        "VIRTUAL_ENV": str(venv), "PATH": "%s:%s/bin" % (path, venv)})
+    note = next(n for n in notes(done.lines) if "source " in n)
+    source = note.split("run source ", 1)[1].rsplit(" again, last.", 1)[0]
+    assert shlex.split(source) == [str(venv / "bin" / "activate")]

@@ -75,7 +75,8 @@ def test_both_scripts_list_alike(items: list[str]) -> None:
 @pytest.mark.parametrize("word", ["ex01/loading.py", "my place/x",
                                   "it's", "", "/abs/path-1.2_x"])
 def test_both_scripts_quote_alike(word: str) -> None:
-    assert oracle.quoted(word) == loading.quoted(word)
+    assert oracle.quoted(word) == loading.quoted(word) \
+        == construct.quoted(word)
 
 
 def test_both_scripts_tell_errors_alike() -> None:
