@@ -982,7 +982,8 @@ def install_lines(here: str) -> list[str]:
 
 def shown_url(url: str) -> str:
     """What may be shown of a URL: its scheme, host, port and path; user
-    name, password, query and fragment each become ***. (oracle.py holds
+    name, password, ;parameters, query and fragment each become ***. An
+    invalid host or port hides all but the scheme. (oracle.py holds
     the same rules; tests/test_twins.py keeps the two in step.)
 
     The userinfo runs to the last "@", so that a password holding "/",
@@ -1004,21 +1005,40 @@ def shown_url(url: str) -> str:
         close = hostport.find("]") + 1
         host, after = hostport[:close] or hostport, hostport[close:]
         port = after[1:] if after.startswith(":") or not after else "?"
-        valid_host = host.endswith("]") and all(
-            c.isalnum() or c in ":.%" for c in host[1:-1])
     else:
         host, _, port = hostport.partition(":")
-        valid_host = all(c.isalnum() or c in "-._~%" for c in host)
     # isdigit() alone takes "²" and "٣": only ASCII digits make a port.
-    if not valid_host or port and not (port.isdigit() and port.isascii()
-                                       and 0 < int(port) < 65536):
+    if not valid_host(host) or port and not (
+            port.isdigit() and port.isascii() and 0 < int(port) < 65536):
         # "user:PASSWORD/db" without "@" reads as host:port: hide it all.
         return scheme.lower() + "://(not a valid host and port: hidden)"
     netloc = host.lower() + (":" + port if port else "")
     if at:
         netloc = ("***:***@" if ":" in userinfo else "***@") + netloc
+    # ";name=value" parameters (jsessionid, a DSN's password) are hidden
+    # as a query is.
+    path, semicolon, _ = path.partition(";")
     return clipped(scheme.lower() + "://" + netloc + slash + path, 100) \
-        + ("?***" if question else "") + ("#***" if hash_sign else "")
+        + (";***" if semicolon else "") + ("?***" if question else "") \
+        + ("#***" if hash_sign else "")
+
+
+def valid_host(host: str) -> bool:
+    """A host as a URL may name it: "" (sqlite:///), an IPv6 address in
+    brackets, or dot-separated labels of letters, digits, "-", "_", "~"
+    and "%" (percent-encoded), none empty; four labels of digits are an
+    IPv4 address, each from 0 to 255."""
+    if host.startswith("["):
+        address = host[1:-1].partition("%")[0]
+        return host.endswith("]") and ":" in address and all(
+            c in "0123456789abcdefABCDEF:." for c in address)
+    labels = host.split(".")
+    if host and not all(label and all(c.isalnum() or c in "-_~%"
+                                      for c in label) for label in labels):
+        return False
+    return not (len(labels) == 4 and all(
+        label.isascii() and label.isdigit() for label in labels)) \
+        or all(int(label) < 256 for label in labels)
 
 
 class TextBuffer:
@@ -1419,6 +1439,11 @@ def csv_dialect(text: str) -> tuple[str, str, str]:
         return ",", ".", ""
     if header == 0 and set(rows[1:]) == {1} and all(
             has_decimal_comma(line) for line in lines[1:]):
+        if all(len(line.strip().partition(",")[2]) == 3
+               for line in lines[1:]):
+            # 1,000 ... 1,049: thousands or decimals? Not a guess to make.
+            return "", "", "its numbers read as thousands (1,000) as well " \
+                "as decimals (1,000 = 1.0): write 1000 or 1.000"
         return ";", ",", ""         # one column of decimal commas
     if set(rows[1:]) == {header + 1}:
         return "", "", "its rows have one field more than its header: " \
@@ -1873,7 +1898,8 @@ def shown_requirement(line: str) -> str:
     a URL is not, for credentials live there (https://user:TOKEN@...)."""
     name = line[:len(line) - len(line.lstrip(
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."))]
-    if not name[:1].isalnum() or "@" in line or "://" in line:
+    if not name[:1].isalnum() or "@" in line or "://" in line or any(
+            word.startswith("-") for word in line.split()):
         return "(an option or a URL: not shown, it may hold a credential)"
     return clipped(line)
 

@@ -418,13 +418,28 @@ def address_problem(url: Url) -> str | None:
     if url.port and not (url.port.isdigit() and url.port.isascii()
                          and 0 < int(url.port) < 65536):
         return "its port is not a number from 1 to 65535"
-    if url.host.startswith("["):
-        if not url.host.endswith("]") or not all(
-                c.isalnum() or c in ":.%" for c in url.host[1:-1]):
-            return "its host is not a valid IPv6 address"
-    elif not all(c.isalnum() or c in "-._~%" for c in url.host):
-        return "its host is not a valid host name"
+    if not valid_host(url.host):
+        return "its host is not a valid " + (
+            "IPv6 address" if url.host.startswith("[") else "host name")
     return None
+
+
+def valid_host(host: str) -> bool:
+    """A host as a URL may name it: "" (sqlite:///), an IPv6 address in
+    brackets, or dot-separated labels of letters, digits, "-", "_", "~"
+    and "%" (percent-encoded), none empty; four labels of digits are an
+    IPv4 address, each from 0 to 255."""
+    if host.startswith("["):
+        address = host[1:-1].partition("%")[0]
+        return host.endswith("]") and ":" in address and all(
+            c in "0123456789abcdefABCDEF:." for c in address)
+    labels = host.split(".")
+    if host and not all(label and all(c.isalnum() or c in "-_~%"
+                                      for c in label) for label in labels):
+        return False
+    return not (len(labels) == 4 and all(
+        label.isascii() and label.isdigit() for label in labels)) \
+        or all(int(label) < 256 for label in labels)
 
 
 def url_problem(url: Url | None, schemes: tuple[str, ...],
@@ -442,7 +457,7 @@ def url_problem(url: Url | None, schemes: tuple[str, ...],
 
 def shown_url(text: str) -> str:
     """What may be shown of a URL: its scheme, host, port and path; user
-    name, password, query and fragment each become ***."""
+    name, password, ;parameters, query and fragment each become ***."""
     url = parse_url(text)
     if url is None:
         return "(not a URL: hidden)"
@@ -452,7 +467,11 @@ def shown_url(text: str) -> str:
     netloc = url.host + (":" + url.port if url.port else "")
     if url.userinfo is not None:
         netloc = ("***:***@" if ":" in url.userinfo else "***@") + netloc
-    return clipped(url.scheme + "://" + netloc + url.path, 100) \
+    # ";name=value" parameters (jsessionid, a DSN's password) are hidden
+    # as a query is.
+    path, semicolon, _ = url.path.partition(";")
+    return clipped(url.scheme + "://" + netloc + path, 100) \
+        + (";***" if semicolon else "") \
         + ("?***" if url.query is not None else "") \
         + ("#***" if url.fragment is not None else "")
 
@@ -1126,14 +1145,13 @@ def gitignore_says_ignored(env_path: str) -> bool:
     """Whether .gitignore files ignore env_path, read without git.
 
     From the file's directory up to the repository root (or /): in each
-    .gitignore the last matching line decides, and a deeper file wins. A
-    small matcher, for the usual forms: ".env", "/.env" (same directory
-    only), "**/.env", ".env*", "*.env", each possibly negated with "!".
+    .gitignore the last matching line decides, and a deeper file wins.
+    Patterns are matched against the file's name as git matches them
+    (*, ?, [...], \\ escapes; "**/" before it; "/" before it anchors it to
+    that .gitignore's own directory), each possibly negated with "!"; a
+    pattern with another "/" names a path, which this does not follow.
     """
     name = os.path.basename(env_path)
-    patterns = {name, "**/" + name, name + "*"}
-    if "." in name:
-        patterns.add("*" + name[name.rfind("."):])
     for depth, directory in enumerate(up_to_repository(env_path)):
         decision = None
         text = read_text(os.path.join(directory, ".gitignore"), MAX_SCANNED)
@@ -1143,10 +1161,58 @@ def gitignore_says_ignored(env_path: str) -> bool:
             pattern = line.rstrip("\r").rstrip(" ")
             negated = pattern.startswith("!")
             pattern = pattern[1:] if negated else pattern
-            if pattern in patterns or (depth == 0 and pattern == "/" + name):
+            while pattern.startswith("**/"):
+                pattern = pattern[3:]
+            if pattern.startswith("/") and depth == 0:
+                pattern = pattern[1:]
+            if pattern and not pattern.startswith("#") \
+                    and "/" not in pattern and glob_matches(pattern, name):
                 decision = not negated
         if decision is not None:
             return decision
+    return False
+
+
+def glob_matches(pattern: str, name: str) -> bool:
+    """Whether a gitignore glob matches a whole name: the positions of name
+    each part of the pattern can reach, one part at a time (linear: no
+    pattern of stars can make it slow)."""
+    reach = {0}
+    at = 0
+    while at < len(pattern) and reach:
+        part = pattern[at]
+        end = pattern.find("]", at + 2)
+        if part == "*":
+            reach = set(range(min(reach), len(name) + 1))
+        elif part == "[" and end > 0:
+            group = pattern[at + 1:end]
+            negate = group[:1] in ("!", "^")
+            group = group[1:] if negate else group
+            reach = {i + 1 for i in reach if i < len(name)
+                     and in_group(name[i], group) != negate}
+            at = end
+        else:
+            if part == "\\" and at + 1 < len(pattern):
+                at += 1
+                part = pattern[at]
+            reach = {i + 1 for i in reach if i < len(name) and (
+                part == "?" and pattern[at - 1:at] != "\\" or name[i] == part)}
+        at += 1
+    return len(name) in reach
+
+
+def in_group(char: str, group: str) -> bool:
+    """Whether char is in a [...] group's characters and a-z ranges."""
+    at = 0
+    while at < len(group):
+        if group[at + 1:at + 2] == "-" and at + 2 < len(group):
+            if group[at] <= char <= group[at + 2]:
+                return True
+            at += 3
+        else:
+            if group[at] == char:
+                return True
+            at += 1
     return False
 
 

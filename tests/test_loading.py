@@ -969,6 +969,8 @@ def test_credentials_in_requirements_lines_are_never_shown(
 @pytest.mark.parametrize("line, shown", [
     ("pandas>=2", "pandas>=2"), ("numpy==2.*", "numpy==2.*"),
     ("zion @ git+git@git.example:zion.git", None),
+    ("foo == 1.0 --config-settings=key=Cx7f3a9b2c1d", None),
+    ("foo==1.0 --hash=sha256:abc", None), ("foo>=1 -C x=y", None),
     ("zion@git+neo:Cx7f3a9b2c1d@host:zion.git", None),
     ("-r other.txt", None), ("--hash=sha256:abc", None),
     ("pkg@https://x/y", None), ("pkg @ file:///tmp/x", None),
@@ -1211,6 +1213,9 @@ def test_european_and_other_csvs_are_read_as_meant(body: str) -> None:
      "its rows have one field more than its header: decimal commas in a "
      "comma-separated file? Separate the fields with ';'"),
     ("a,b\n1,2\n3\n" + "4,5\n" * 10, "its line 3 has 1 field, its header 2"),
+    ("n\n" + "\n".join("1,%03d" % i for i in range(50)),
+     "its numbers read as thousands (1,000) as well as decimals (1,000 = "
+     "1.0): write 1000 or 1.000"),
     ("a,b\n1,2\n3,4,5\n" + "4,5\n" * 10,
      "its line 3 has 3 fields, its header 2"),
 ])

@@ -1047,6 +1047,29 @@ def test_gitignore_read_without_git(project: Path, tmp_path: Path) -> None:
         assert oracle.gitignore_says_ignored(str(env)) is ignored, text
 
 
+GITIGNORE_LINES = [
+    "*", ".*", "*env", ".e?v", "?env", ".e[n]v", "\\.env", ".env", ".env*",
+    "*.env", ".e[!x]v", ".e[a-z]v", ".E*", "[.]env", ".en", "e*",
+    "*****.env", "\\?env", "**/.env", "**/.e?v", "/.env", "/*", "*/.env",
+    ".env/", "# .env", "!.env", ".env\n!.env", "*\n!.e*", "*.txt",
+    ".env.*", "[!.]env", "[]]", "x/../.env"]
+
+
+@pytest.mark.parametrize("lines", GITIGNORE_LINES)
+def test_the_gitignore_fallback_agrees_with_git(git_repo, tmp_path: Path,
+                                                lines: str) -> None:
+    """Without git on PATH, .gitignore is read as git reads it: the same
+    verdict as git check-ignore, glob by glob."""
+    repo = git_repo(tmp_path / "repo")
+    env = repo / ".env"
+    env.write_text("API_KEY=x\n")
+    (repo / ".gitignore").write_text(lines + "\n")
+    asked = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=repo,
+                           env=clean_env({"GIT_CONFIG_GLOBAL": os.devnull,
+                                          "GIT_CONFIG_NOSYSTEM": "1"}))
+    assert oracle.gitignore_says_ignored(str(env)) is (asked.returncode == 0)
+
+
 def test_keys_found_as_python_dotenv_finds_them() -> None:
     """export and the key may be apart by any white space but a line
     break, as python-dotenv reads them."""
@@ -1619,3 +1642,18 @@ def test_a_hostile_env_file_name_is_escaped_everywhere(run_script,
         assert all(line.isprintable() for line in done.lines), done.stdout
         assert "\\x1b[2J\\u202e\\nname.env" in done.stdout
         assert "\x1b" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("url", ["https://a..b/", "https://999.999.999.999/",
+                                 "https://.com/", "https://[zz]/"])
+def test_a_host_no_resolver_takes_is_refused_in_production(
+        project: Path, url: str) -> None:
+    lines, usable = judged(project, dict(PRODUCTION_ENV,
+                                         ZION_ENDPOINT=url))
+    assert "Zion Network: Invalid URL" in lines
+    assert not usable
+    lines, usable = judged(project, dict(PRODUCTION_ENV,
+                                         MATRIX_MODE="development",
+                                         ZION_ENDPOINT=url))
+    assert usable and any(line.startswith("WARNING: ZION_ENDPOINT must be")
+                          for line in lines)

@@ -47,6 +47,20 @@ URLS = [
     ("https://h:\u0663/x", "https://(not a valid host and port: hidden)"),
     ("https://h:8\uff10/x", "https://(not a valid host and port: hidden)"),
     ("https://h:80/x", "https://h:80/x"),
+    # Hosts no resolver takes: empty labels, octets over 255, an IPv6
+    # literal that is no address.
+    ("https://a..b/x", "https://(not a valid host and port: hidden)"),
+    ("https://.com/", "https://(not a valid host and port: hidden)"),
+    ("https://999.999.999.999/", "https://(not a valid host and port: "
+     "hidden)"),
+    ("https://[zz]/", "https://(not a valid host and port: hidden)"),
+    ("https://[::1%eth0]:8/", "https://[::1%eth0]:8/"),
+    ("https://255.0.0.1/", "https://255.0.0.1/"),
+    ("https://db_1:5432/", "https://db_1:5432/"),
+    ("postgresql://%2Fvar%2Frun/zion", "postgresql://%2fvar%2frun/zion"),
+    # ";" parameters carry session ids and DSN passwords.
+    ("https://h/x;jsessionid=S3cret?q=1", "https://h/x;***?***"),
+    ("mssql://h/db;password=S3cret", "mssql://h/db;***"),
 ]
 
 
