@@ -1438,7 +1438,7 @@ REMOTE_DATABASES = [
     "postgresql://neo:Kx82jdHq0pZm@128.0.0.1/zion",
     "postgresql://neo:Kx82jdHq0pZm@[::2]/zion",
     "postgresql://neo:Kx82jdHq0pZm@localhost.example/zion",
-    "postgresql://neo:Kx82jdHq0pZm@1127.0.0.1/zion",
+    "postgresql://neo:Kx82jdHq0pZm@10.127.0.1/zion",
 ]
 
 
