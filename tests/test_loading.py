@@ -1237,7 +1237,8 @@ def test_integers_beyond_64_bits_are_numbers() -> None:
     body = "v\n99999999999999999999999\n" + "\n".join(
         str(i % 5) for i in range(20))
     data, why = loading.numbers_from_text(body)
-    assert why == "" and data.values[0] == 1e23 and len(data.values) == 21
+    assert why == "" and len(data.values) == 21
+    assert data.values[0] == pytest.approx(1e23)  # pandas rounds by version
     assert loading.numbers_from_text("[99999999999999999999999, 1]") == (
         None, "a number has more digits than a reader of JSON takes (write "
         "it as 1e23)")
