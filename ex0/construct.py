@@ -226,8 +226,7 @@ def find_launcher(name: str, folders: list[str], this: str) -> Launcher:
     launcher.name = name
     launcher.file = file = which(name, folders)
     for _ in range(MAX_HOPS):
-        if path.islink(file) and not path.isfile(
-                path.dirname(path.dirname(file)) + "/pyvenv.cfg"):
+        if path.islink(file) and env_of(file) == file:
             file = path.join(path.dirname(file), readlink(file))
             continue
         text = read(file, HEAD)
