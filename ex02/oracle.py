@@ -443,14 +443,17 @@ def valid_host(host: str) -> bool:
 
 
 def url_problem(url: Url | None, schemes: tuple[str, ...],
-                need_host: bool) -> str | None:
-    """Why a value cannot be used as a URL of one of these schemes."""
+                database: bool) -> str | None:
+    """Why a value cannot be used as a URL of one of these schemes. A
+    database's may name a driver ("postgresql+psycopg" counts as
+    "postgresql", as SQLAlchemy reads it) and needs no host (sqlite:///);
+    an endpoint's may not: requests knows no "http+x"."""
     if url is None:
         return "it is not a URL (scheme://host/path)"
-    if url.scheme not in schemes \
-            and url.scheme.partition("+")[0] not in schemes:
+    scheme = url.scheme.partition("+")[0] if database else url.scheme
+    if scheme not in schemes:
         return "its scheme must be one of %s" % ", ".join(schemes)
-    if need_host and not url.host:
+    if not database and not url.host:
         return "it has no host"
     return address_problem(url)
 
@@ -976,7 +979,8 @@ def scan_for_secrets(directory: str, skip: list[str],
         names = sorted(os.listdir(directory))
     except OSError:
         return scan
-    skipped = {file_identity(path) for path in skip}
+    # Only what exists: a missing .env must not pass for every dangling link.
+    skipped = {file_identity(path) for path in skip} - {("", 0, 0)}
     for name in names:
         path = os.path.join(directory, name)
         identity = file_identity(path)
@@ -1015,15 +1019,16 @@ def scan_text(name: str, text: str,
               loaded: list[tuple[str, str]]) -> list[str]:
     """The findings of one file's text, each "name:line: what"."""
     findings = []
-    where = name + ":%d: "
     found = [(key, value) for key, value in loaded if value in text]
     lines = text.split("\n")        # numbered as editors do
     for number in suspect_lines(text):
         if holds_secret_literal(lines[number]):
-            findings.append(where % (number + 1) + "a secret-looking literal")
+            findings.append("%s:%d: a secret-looking literal"
+                            % (name, number + 1))
     for number, line in enumerate(lines if found else []):
-        findings += [where % (number + 1) + "the value of %s now loaded"
-                     % key for key, value in found if value in line]
+        findings += ["%s:%d: the value of %s now loaded" % (name, number + 1,
+                                                            key)
+                     for key, value in found if value in line]
     return findings
 
 
@@ -1192,11 +1197,12 @@ def glob_matches(pattern: str, name: str) -> bool:
                      and in_group(name[i], group) != negate}
             at = end
         else:
-            if part == "\\" and at + 1 < len(pattern):
+            literal = part == "\\" and at + 1 < len(pattern)   # \x is x
+            if literal:
                 at += 1
                 part = pattern[at]
             reach = {i + 1 for i in reach if i < len(name) and (
-                part == "?" and pattern[at - 1:at] != "\\" or name[i] == part)}
+                part == "?" and not literal or name[i] == part)}
         at += 1
     return len(name) in reach
 
@@ -1249,7 +1255,7 @@ def judge_database(value: str | None) -> Judgement:
             "not set", "DATABASE_URL is not set: add it to .env or the "
             "environment"))
     url = parse_url(value)
-    problem = url_problem(url, DATABASE_SCHEMES, need_host=False)
+    problem = url_problem(url, DATABASE_SCHEMES, database=True)
     if url is None or problem:
         return Judgement("Invalid URL", Finding(
             "invalid", "DATABASE_URL is not a database URL "
@@ -1302,7 +1308,7 @@ def judge_endpoint(value: str | None) -> Judgement:
             "not set", "ZION_ENDPOINT is not set: add it to .env or the "
             "environment"))
     url = parse_url(value)
-    problem = url_problem(url, ENDPOINT_SCHEMES, need_host=True)
+    problem = url_problem(url, ENDPOINT_SCHEMES, database=False)
     if url is None or problem:
         return Judgement("Invalid URL", Finding(
             "invalid", "ZION_ENDPOINT must be an http(s) URL with a host: %s"

@@ -238,6 +238,9 @@ POLICY_CASES = [
      "it was quoted"),
     ({"ZION_ENDPOINT": "http://zion.example/api"}, None, None,
      "ERROR: ZION_ENDPOINT uses plain http: production requires https"),
+    # SQLAlchemy's "scheme+driver" is the scheme's.
+    ({"DATABASE_URL": "postgresql+psycopg://neo:Kx82jdHq@db.example/zion"},
+     "Database: Connected to remote instance (db.example)", None, None),
     ({"LOG_LEVEL": None}, "Log Level: INFO (default)", None,
      "ERROR: production requires LOG_LEVEL to be set"),
     ({"LOG_LEVEL": "debug"}, "Log Level: DEBUG", None,
@@ -279,6 +282,11 @@ INVALID_URLS = [
     ("ZION_ENDPOINT", "http://:8080/x", "it has no host"),
     ("ZION_ENDPOINT", "ftp://zion.example/x", "its scheme must be one of "
      "http, https"),
+    # A driver ("x+driver") is a database URL's only: requests knows none.
+    ("ZION_ENDPOINT", "http+x://zion.example/x", "its scheme must be one "
+     "of http, https"),
+    ("ZION_ENDPOINT", "https+x://zion.example/x", "its scheme must be one "
+     "of http, https"),
     ("ZION_ENDPOINT", "https://zion.example:65536/x",
      "its port is not a number from 1 to 65535"),
     ("ZION_ENDPOINT", "zion.example/api", "it is not a URL"),
@@ -848,14 +856,14 @@ def test_file_names_in_findings_are_escaped(run_script,
                                             project: Path) -> None:
     write_env(project)
     for number, name in enumerate(("esc\x1b[31m.py", "new\nline.py",
-                                   "bidi\u202eyp.py")):
+                                   "bidi\u202eyp.py", "50%d%s%%off.py")):
         (project / "ex02" / name).write_text(
             "token = 'a1b2c3d4e5f6g7h8i9j0k%d'\n" % number)
     done = run_oracle(run_script, project)
-    assert security(done.lines)[:3] == [
+    assert security(done.lines)[:4] == [
         "[WARN] hardcoded secret in ex02/%s:1: a secret-looking literal"
-        % name for name in ("bidi\\u202eyp.py", "esc\\x1b[31m.py",
-                            "new\\nline.py")]
+        % name for name in ("50%d%s%%off.py", "bidi\\u202eyp.py",
+                            "esc\\x1b[31m.py", "new\\nline.py")]
     assert not any(c in done.output for c in "\x1b\u202e")
 
 
@@ -875,6 +883,14 @@ def test_what_the_scan_does_not_read_is_counted(run_script, project: Path,
     (folder / "sub").mkdir()
     done = run_oracle(run_script, project)
     assert "[OK] No hardcoded secrets detected (5 files in ex02/; 3 not " \
+        "read: binary, too large, a link out of it, or past the scan's " \
+        "limits)" in done.lines
+    # A .env that leads nowhere: a dangling link is still counted.
+    (folder / ".env").unlink()
+    (folder / ".env").symlink_to(tmp_path / "gone.env")
+    (folder / "dangling.py").symlink_to(tmp_path / "gone.py")
+    done = run_oracle(run_script, project)
+    assert "[OK] No hardcoded secrets detected (5 files in ex02/; 4 not " \
         "read: binary, too large, a link out of it, or past the scan's " \
         "limits)" in done.lines
 
@@ -1068,6 +1084,28 @@ def test_the_gitignore_fallback_agrees_with_git(git_repo, tmp_path: Path,
                            env=clean_env({"GIT_CONFIG_GLOBAL": os.devnull,
                                           "GIT_CONFIG_NOSYSTEM": "1"}))
     assert oracle.gitignore_says_ignored(str(env)) is (asked.returncode == 0)
+
+
+# A "\\" escapes the next character only: after an escaped backslash, "?"
+# and "*" are wildcards again.
+ESCAPED_GLOBS = [("x\\\\?", "x\\y"), ("x\\\\?", "x\\"), ("x\\?", "x?"),
+                 ("x\\?", "xy"), ("x\\\\*", "x\\yz"), ("x\\\\\\?", "x\\?"),
+                 ("x\\\\\\?", "x\\y")]
+
+
+@pytest.mark.parametrize("pattern, name", ESCAPED_GLOBS)
+def test_escaped_globs_agree_with_git(git_repo, tmp_path: Path, pattern: str,
+                                      name: str) -> None:
+    repo = git_repo(tmp_path / "repo")
+    (repo / name).write_text("API_KEY=x\n")
+    (repo / ".gitignore").write_text(pattern + "\n")
+    asked = subprocess.run(["git", "check-ignore", "-q", "--", name],
+                           cwd=repo, env=clean_env({
+                               "GIT_CONFIG_GLOBAL": os.devnull,
+                               "GIT_CONFIG_NOSYSTEM": "1"}))
+    assert asked.returncode in (0, 1)
+    assert oracle.gitignore_says_ignored(str(repo / name)) is (
+        asked.returncode == 0)
 
 
 def test_keys_found_as_python_dotenv_finds_them() -> None:
