@@ -109,11 +109,11 @@ options:
                  objects with one numeric field); %g s to connect, %g s of
                  silence at most, %g s and %d MiB for the whole transfer;
                  credentials, query and fragment are never shown
-  --output PATH  where to write the PNG (default %s); the picture is made
-                 in memory, written to a temporary file beside PATH and
-                 renamed over it: PATH holds the old figure or the new
-                 one, whole. A symbolic link there is replaced by the
-                 file; a folder, FIFO or device is refused
+  --output PATH  where to write the PNG (default %s);
+                 the picture is made in memory, written to a temporary
+                 file beside PATH and renamed over it: PATH holds the old
+                 figure or the new one, whole. A symbolic link there is
+                 replaced by the file; a folder, FIFO or device is refused
   -h, --help     show this help and exit
 
 exit status: 0 success, 1 a problem to fix (missing or broken dependency,

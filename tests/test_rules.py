@@ -113,6 +113,14 @@ def test_scripts_are_executable_in_git_and_run_by_path(tmp_path: Path
     assert done.returncode == 0 and done.stdout.startswith("usage: ")
 
 
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_help_fits_a_terminal_of_80_columns(name: str) -> None:
+    done = run([sys.executable, str(existing(name)), "--help"])
+    assert done.returncode == 0
+    assert [line for line in done.stdout.splitlines() if len(line) > 79] \
+        == []
+
+
 # --- Output that cannot be written, input that cannot be encoded ------------
 # The same promise in all three scripts: a reader that stops early (| head)
 # is normal (the run ends as it would have, nothing on stderr); any other
