@@ -8,13 +8,14 @@ Each comparison alternates baseline and script (paired runs) after a
 warm-up, with PYTHONDONTWRITEBYTECODE unset so that imports use their
 cached bytecode as they do on a user's machine, and reports medians and
 their ratio. Peak memory is each process's own maximum resident set size
-(wait4). Last, not targets: how much of construct.py's run is compiling
-its source, and what oracle.py's secret scan and detect-secrets (when
+(wait4). Last, not targets: how much of each script's run is compiling
+it, and what oracle.py's secret scan and detect-secrets (when
 installed) find in the corpus of tests/secret_corpus.py. Each PASS or
 MISS line is one target; the last line counts them. It reports; with
 --check it also exits 1 when a target is missed. --oracle measures
 oracle.py only.
 """
+import io
 import os
 import shutil
 import statistics
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tokenize
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -80,21 +82,33 @@ def compare(name: str, baseline: list[str], script: list[str], cwd: Path,
     return ok
 
 
-def print_construct_split(base: Path, runs: int) -> None:
-    """Not a target: how much of construct.py's run is compiling it, from
+def source_tokens(source: str) -> int:
+    """The tokens the parser reads (comments and line breaks aside)."""
+    skipped = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE,
+               tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+    return sum(1 for token in tokenize.generate_tokens(
+        io.StringIO(source).readline) if token.type not in skipped)
+
+
+def print_compile_split(base: Path, runs: int) -> None:
+    """Not a target: how much of each script's run is compiling it, from
     a copy that compiles and defines everything but never calls main()
     (a script run by path, unlike an imported module, is compiled from
-    source on every run)."""
-    source = (ROOT / "ex0" / "construct.py").read_text(encoding="utf-8")
-    copy = base / "construct_without_main.py"
-    copy.write_text(source.replace('if __name__ == "__main__":',
-                                   "if False:"), encoding="utf-8")
-    (empty, _), (compiled, _), (whole, _) = paired_medians(
-        [[PYTHON, "-c", "pass"], [PYTHON, str(copy)],
-         [PYTHON, str(ROOT / "ex0" / "construct.py")]], base, runs)
-    print("     construct.py takes %.2f ms more than python -c pass; a copy"
-          " that never calls main() takes %.2f ms more" % (
-              (whole - empty) * 1000, (compiled - empty) * 1000), flush=True)
+    source on every run). Each copy runs in a folder of its own that
+    holds nothing else, so oracle.py's copy and loading.py's read no
+    other file; loading.py's copy still imports importlib at its top."""
+    for folder, name in (("ex0", "construct"), ("ex02", "oracle"),
+                         ("ex01", "loading")):
+        source = (ROOT / folder / (name + ".py")).read_text(encoding="utf-8")
+        copy = base / ("%s_without_main.py" % name)
+        copy.write_text(source.replace('if __name__ == "__main__":',
+                                       "if False:"), encoding="utf-8")
+        (empty, _), (compiled, _) = paired_medians(
+            [[PYTHON, "-c", "pass"], [PYTHON, str(copy)]], base, runs)
+        print("     %s.py: %d tokens; a copy that never calls main() takes"
+              " %.2f ms more than python -c pass" % (
+                  name, source_tokens(source), (compiled - empty) * 1000),
+              flush=True)
 
 
 def drawing_seconds(points: int) -> float:
@@ -260,7 +274,7 @@ def main(argv: list[str]) -> int:
         for check in checks:
             results.append(check())
         if "--oracle" not in argv:
-            print_construct_split(base, runs * 2)
+            print_compile_split(base, runs * 2)
     secret_corpus_figures()
     print("\n%d of %d targets met" % (sum(results), len(results)))
     return 1 if "--check" in argv and not all(results) else 0
