@@ -37,7 +37,11 @@ HEAVY_IMPORTS = ("import numpy, pandas, matplotlib; matplotlib.use('Agg'); "
 
 
 def measure(argv: list[str], cwd: Path) -> tuple[float, int]:
-    """(wall seconds, peak RSS in KiB) of one run, which must succeed."""
+    """(wall seconds, peak RSS in KiB) of one run, which must succeed.
+
+    Linux carries a process's peak RSS over execve, so a child's is at
+    least this process's at the fork: the memory targets are measured
+    before this process imports anything large (drawing() comes last)."""
     start = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, env=ENV,
                                stdout=subprocess.DEVNULL,
