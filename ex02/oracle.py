@@ -450,7 +450,9 @@ def url_problem(url: Url | None, schemes: tuple[str, ...],
     an endpoint's may not: requests knows no "http+x"."""
     if url is None:
         return "it is not a URL (scheme://host/path)"
-    scheme = url.scheme.partition("+")[0] if database else url.scheme
+    scheme, _, driver = url.scheme.partition("+")
+    if not (database and driver.isalnum()):
+        scheme = url.scheme             # no driver, or not a driver's name
     if scheme not in schemes:
         return "its scheme must be one of %s" % ", ".join(schemes)
     if not database and not url.host:
@@ -984,8 +986,10 @@ def scan_for_secrets(directory: str, skip: list[str],
     for name in names:
         path = os.path.join(directory, name)
         identity = file_identity(path)
-        # .env and its local variants (.env.local...) are not committed.
-        if name.startswith(ENV_FILE_NAME) and name != EXAMPLE_NAME \
+        # .env and its local variants (.env.local...) are not committed;
+        # .envrc or .environment.py are other files, and are read.
+        if (name == ENV_FILE_NAME or name.startswith(ENV_FILE_NAME + ".")
+                and name != EXAMPLE_NAME) \
                 or identity in skipped or identity[0] == "directory":
             continue
         text = None
@@ -1162,7 +1166,8 @@ def gitignore_says_ignored(env_path: str) -> bool:
         text = read_text(os.path.join(directory, ".gitignore"), MAX_SCANNED)
         # As git reads it: lines end at "\n" only, and only trailing
         # spaces are dropped (leading ones belong to the pattern).
-        for line in (text or "").split("\n"):
+        # A byte-order mark before the first line is skipped, as git does.
+        for line in (text or "").removeprefix("\ufeff").split("\n"):
             pattern = line.rstrip("\r").rstrip(" ")
             negated = pattern.startswith("!")
             pattern = pattern[1:] if negated else pattern
@@ -1186,18 +1191,21 @@ def glob_matches(pattern: str, name: str) -> bool:
     at = 0
     while at < len(pattern) and reach:
         part = pattern[at]
-        end = pattern.find("]", at + 2)
+        # A group's "]" comes after its first character ("[]]", "[!]]").
+        negated = pattern[at + 1:at + 2] in ("!", "^")
+        end = pattern.find("]", at + 2 + negated)
         if part == "*":
             reach = set(range(min(reach), len(name) + 1))
-        elif part == "[" and end > 0:
-            group = pattern[at + 1:end]
-            negate = group[:1] in ("!", "^")
-            group = group[1:] if negate else group
+        elif part == "[" and end < 0 or pattern[at:] == "\\":
+            return False        # git matches nothing with an open "[" or a
+            #                     last "\\" that escapes nothing
+        elif part == "[":
+            group = pattern[at + 1 + negated:end]
             reach = {i + 1 for i in reach if i < len(name)
-                     and in_group(name[i], group) != negate}
+                     and in_group(name[i], group) != negated}
             at = end
         else:
-            literal = part == "\\" and at + 1 < len(pattern)   # \x is x
+            literal = part == "\\"     # \x is x
             if literal:
                 at += 1
                 part = pattern[at]
@@ -1389,12 +1397,22 @@ def check_env_file(facts: Facts) -> list[Finding]:
                              % untrack_command(env_file.path)))
     elif facts.git == "not ignored":
         found.append(Finding("", "git does not ignore it: add %s to "
-                             ".gitignore" % escaped(quoted(
+                             ".gitignore" % escaped(ignore_line(
                                  os.path.basename(env_file.path)))))
     if env_file.mode & 0o077:
         found.append(Finding("readable file", "other users can read it: "
                              "chmod 600 %s" % shown_path(env_file.path)))
     return found
+
+
+def ignore_line(name: str) -> str:
+    """The .gitignore line that matches just this name: glob characters,
+    a leading "#" or "!" and trailing spaces escaped with "\\"."""
+    line = "".join("\\" + c if c in "\\[]*?" else c for c in name)
+    if line[:1] in ("#", "!"):
+        line = "\\" + line
+    stripped = line.rstrip(" ")
+    return stripped + "\\ " * (len(line) - len(stripped))
 
 
 def untrack_command(path: str) -> str:
@@ -1503,8 +1521,8 @@ def security_checks(facts: Facts) -> list[tuple[str, list[Finding]]]:
                              % (len(hits) - MAX_LISTED)]
     scanned = "No hardcoded secrets detected (%d file%s in %s/%s)" % (
         scan.scanned, "" if scan.scanned == 1 else "s", scan.folder,
-        "; %d not read: binary, too large, a link out of it, or past the "
-        "scan's limits" % scan.skipped if scan.skipped else "")
+        "; %d not read: unreadable, binary, too large, a link out of it, "
+        "or past the scan's limits" % scan.skipped if scan.skipped else "")
     overriding = [key for key in KEYS
                   if facts.settings[key].origin == "environment"]
     overrides = "Production overrides available"

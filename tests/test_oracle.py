@@ -241,6 +241,8 @@ POLICY_CASES = [
     # SQLAlchemy's "scheme+driver" is the scheme's.
     ({"DATABASE_URL": "postgresql+psycopg://neo:Kx82jdHq@db.example/zion"},
      "Database: Connected to remote instance (db.example)", None, None),
+    ({"DATABASE_URL": "mysql+pymysql://neo:Kx82jdHq@db.example/zion"},
+     "Database: Connected to remote instance (db.example)", None, None),
     ({"LOG_LEVEL": None}, "Log Level: INFO (default)", None,
      "ERROR: production requires LOG_LEVEL to be set"),
     ({"LOG_LEVEL": "debug"}, "Log Level: DEBUG", None,
@@ -282,7 +284,12 @@ INVALID_URLS = [
     ("ZION_ENDPOINT", "http://:8080/x", "it has no host"),
     ("ZION_ENDPOINT", "ftp://zion.example/x", "its scheme must be one of "
      "http, https"),
-    # A driver ("x+driver") is a database URL's only: requests knows none.
+    # A driver ("x+driver") is a database URL's only: requests knows none;
+    # and it is a name.
+    ("DATABASE_URL", "postgresql+://db.example/zion",
+     "its scheme must be one of postgresql"),
+    ("DATABASE_URL", "sqlite+pysqlite+x:///zion.db",
+     "its scheme must be one of postgresql"),
     ("ZION_ENDPOINT", "http+x://zion.example/x", "its scheme must be one "
      "of http, https"),
     ("ZION_ENDPOINT", "https+x://zion.example/x", "its scheme must be one "
@@ -883,16 +890,16 @@ def test_what_the_scan_does_not_read_is_counted(run_script, project: Path,
     (folder / "sub").mkdir()
     done = run_oracle(run_script, project)
     assert "[OK] No hardcoded secrets detected (5 files in ex02/; 3 not " \
-        "read: binary, too large, a link out of it, or past the scan's " \
-        "limits)" in done.lines
+        "read: unreadable, binary, too large, a link out of it, or past " \
+        "the scan's limits)" in done.lines
     # A .env that leads nowhere: a dangling link is still counted.
     (folder / ".env").unlink()
     (folder / ".env").symlink_to(tmp_path / "gone.env")
     (folder / "dangling.py").symlink_to(tmp_path / "gone.py")
     done = run_oracle(run_script, project)
     assert "[OK] No hardcoded secrets detected (5 files in ex02/; 4 not " \
-        "read: binary, too large, a link out of it, or past the scan's " \
-        "limits)" in done.lines
+        "read: unreadable, binary, too large, a link out of it, or past " \
+        "the scan's limits)" in done.lines
 
 
 @pytest.mark.parametrize("cap", ["MAX_SCANNED_FILES", "MAX_SCANNED_TOTAL"])
@@ -929,9 +936,13 @@ def test_env_files_themselves_are_not_scanned(run_script,
     (project / "ex02" / ".env.local").write_text(
         "API_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dc\n")
     assert OK_SECRETS in run_oracle(run_script, project).lines
-    (project / "ex02" / "config.txt").write_text(
-        "API_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dc\n")
-    assert OK_SECRETS not in run_oracle(run_script, project).lines
+    # Files whose names only start like .env are other files.
+    for name in (".envrc", ".environment.py", "config.txt"):
+        (project / "ex02" / name).write_text(
+            "export API_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dc\n")
+        assert "[WARN] hardcoded secret in ex02/%s:1: a secret-looking " \
+            "literal" % name in run_oracle(run_script, project).lines
+        (project / "ex02" / name).unlink()
 
 
 def test_env_file_check_fails_without_the_file(run_script,
@@ -975,6 +986,25 @@ def test_overrides_check_wants_every_key_documented(run_script,
 
 
 # --- git: ignored, not ignored, tracked; and nothing of git's runs ----------
+
+@pytest.mark.parametrize("name", ["prod[1].env", "#x.env", "!x.env",
+                                  "tr ", "a*b?.env", "back\\slash.env"])
+def test_the_gitignore_line_advised_makes_git_ignore_it(
+        run_script, project: Path, git_repo, name: str) -> None:
+    """Names with characters a .gitignore reads as a glob, a comment, a
+    negation or spaces to drop: the line advised, added, works."""
+    repo = git_repo(project)
+    shutil.copy(project / "ex02" / ".env.example", project / "ex02" / name)
+    (repo / ".gitignore").write_text("")
+    (repo / "ex02" / ".gitignore").write_text("")
+    done = run_oracle(run_script, project,
+                      args=("--env-file", "ex02/" + name))
+    [advice] = [line for line in done.lines if "does not ignore" in line]
+    line = advice.partition(": add ")[2].rpartition(" to .gitignore")[0]
+    (repo / "ex02" / ".gitignore").write_text(line + "\n")
+    assert git(repo, "check-ignore", "-q", "--", "ex02/" + name
+               ).returncode == 0, line
+
 
 def test_env_file_and_git(run_script, project: Path, git_repo) -> None:
     repo = git_repo(project)
@@ -1058,7 +1088,7 @@ def test_gitignore_read_without_git(project: Path, tmp_path: Path) -> None:
     # Read as git reads it: trailing spaces and a CR dropped, leading
     # white space (a no-break space too) part of the pattern.
     for text, ignored in ((".env \r\n", True), ("\u00a0.env\n", False),
-                          ("\x0c.env\n", False)):
+                          ("\x0c.env\n", False), ("\ufeff.env\n", True)):
         (project / "ex02" / ".gitignore").write_bytes(text.encode())
         assert oracle.gitignore_says_ignored(str(env)) is ignored, text
 
@@ -1090,7 +1120,12 @@ def test_the_gitignore_fallback_agrees_with_git(git_repo, tmp_path: Path,
 # and "*" are wildcards again.
 ESCAPED_GLOBS = [("x\\\\?", "x\\y"), ("x\\\\?", "x\\"), ("x\\?", "x?"),
                  ("x\\?", "xy"), ("x\\\\*", "x\\yz"), ("x\\\\\\?", "x\\?"),
-                 ("x\\\\\\?", "x\\y")]
+                 ("x\\\\\\?", "x\\y"),
+                 # A last "\\" escapes nothing and an open "[" closes
+                 # nothing: git matches nothing with either.
+                 ("x\\", "x\\"), ("x\\", "x"), ("[a", "[a"), ("x[", "x["),
+                 # "]" first in a group is one of its characters.
+                 ("[!]]", "a"), ("[!]]", "]"), ("[]]", "]"), ("[^]]x", "ax")]
 
 
 @pytest.mark.parametrize("pattern, name", ESCAPED_GLOBS)
