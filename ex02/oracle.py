@@ -256,7 +256,8 @@ class SecretScan:
         self.findings: list[str] = []   # "file:line: what"
         self.scanned = 0            # files read
         self.size = 0               # characters read
-        self.skipped = 0            # binary, too large, links out, over cap
+        self.skipped = 0            # unreadable, binary, too large, links
+        #                             out, past the caps
 
 
 class Facts:
