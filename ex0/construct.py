@@ -5,8 +5,8 @@
 # only tells what a shell activated, so it never decides.
 import site
 import sys
-from os import (W_OK, X_OK, access, defpath, environ, getcwd, path,
-                pathsep, readlink)
+from os import (W_OK, X_OK, access, defpath, environ, getcwd, listdir,
+                path, pathsep, readlink)
 
 # Before any function is defined: an old Python stops here, in one line.
 if sys.version_info < (3, 10):
@@ -53,6 +53,27 @@ It changes nothing and exits 0 on any supported Python."""
 COMMANDS = ("python", "python3", "pip", "pip3")    # as PATH finds them
 HEAD = 512                          # bytes of a launcher read at most
 MAX_HOPS = 24                       # links and launchers followed at most
+SHEBANG_LIMIT = 256                 # bytes of a #! line Linux reads
+SCRIPT_LEVELS = 5                   # #! scripts one exec runs through
+# What a user types to see what a command runs, when only running it tells.
+ASK = {"python": "python -c 'import sys; print(sys.executable)'",
+       "python3": "python3 -c 'import sys; print(sys.executable)'",
+       "pip": "pip --version", "pip3": "pip3 --version"}
+# How interpreters that are Python are named; a launcher that reaches
+# anything else (bash, sh, perl) is a script of that program's.
+PYTHON_NAMES = ("python", "pypy", "graalpy")
+# pip writes "#!/bin/sh" and then this line when the interpreter's path is
+# too long for #! or holds a space: sh runs it, Python reads a string.
+PIP_SH_EXEC = "'''exec' "
+# Every pyenv shim ends with this line (pyenv-rehash writes them).
+PYENV_SHIM_EXEC = '" exec "$program" "$@"'
+# pyenv-latest leaves these builds out when it picks the newest match.
+PYENV_UNSTABLE_ENDS = ("-dev", "-src", "-latest")
+PYENV_PRERELEASE_MARKS = ("a", "b", "rc")
+# GNU env's options that take no value; the others are refused.
+ENV_FLAGS = ("-i", "--ignore-environment", "-v", "--debug")
+ASK_LATER = "run it to see what it starts"
+DIGITS = "0123456789"
 
 # Each note, in order, when decide() finds that it applies.
 NOTES = (
@@ -71,7 +92,7 @@ NOTES = (
      "packages leak in. Recreate the environment without "
      "--system-site-packages."),
     ("broken", "Broken: the interpreter this environment was made from "
-     "(%(cfg:home)s) is gone. Delete and recreate it."),
+     "(%(home)s) is gone. Delete and recreate it."),
     ("no_home", "%(cfg)s has no 'home' line naming the interpreter this "
      "environment was made from: Python guessed %(base_prefix)s from the "
      "executable. Recreate it."),
@@ -102,6 +123,40 @@ NOTES = (
 )
 
 
+# --- Records: what is read, then what it means -----------------------------
+
+class VenvConfig:
+    """pyvenv.cfg, the file that makes a folder a venv (PEP 405)."""
+
+    file = ""                   # its path; "" when there is none
+    home = ""                   # the folder of the Python it was made from
+    version = ""                # that Python's version, as written there
+    uv = ""                     # uv's version, when uv made it
+    virtualenv = ""             # virtualenv's (Poetry's) version
+    system_site = False         # include-system-site-packages = true
+
+
+class Facts:
+    """What this interpreter and its files say, read once."""
+
+    executable = ""             # sys.executable; "" when it does not know
+    version = ""                # "3.11.7"
+    prefix = ""                 # sys.prefix: where this environment lives
+    base_prefix = ""            # sys.base_prefix: the Python it came from
+    real_prefix = ""            # set by virtualenv older than 20 only
+    conda = ""                  # conda's base folder, "?" or "" (no conda)
+    virtual_env = ""            # what a shell's activate script exported
+    install_dir = ""            # where pip installs; "" when unknown
+    global_dirs: tuple[str, ...] = ()   # the global interpreter's packages
+    global_visible = False      # whether sys.path holds one of them
+    user_site = ""              # pip install --user's folder, if enabled
+    created_at = ""             # the venv's path in its activate script
+    cfg: VenvConfig             # pyvenv.cfg (gather_facts() sets it)
+    managed = ""                # PEP 668's marker file, when it exists
+    unwritable = ""             # the folder pip install would fail to write
+    own_pip = False             # whether pip is installed in install_dir
+
+
 class Launcher:
     """One command as PATH finds it, and the interpreter it reaches."""
 
@@ -109,8 +164,32 @@ class Launcher:
     file = ""                   # "" when PATH has none
     interpreter = ""            # what it runs or installs into ("": none)
     how = ""                    # the steps: "pyenv 3.12.1 from ...", ...
+    unknown = ""                # why only running it would tell
     this = False                # whether that is this interpreter
 
+
+class Hop:
+    """One step from a script to the program that runs it."""
+
+    file = ""                   # that program ("": nothing would run)
+    how = ""                    # "#! line", "pyenv 3.12.1 from ..."
+    unknown = ""                # why only running it would tell
+    new_exec = False            # env, sh or pyenv start it afresh
+
+
+class Verdict:
+    """Every decision the report prints."""
+
+    in_venv = False             # PEP 405: sys.prefix != sys.base_prefix
+    made_by = ""                # the tool that isolated it; "": not isolated
+    made_with = ""              # the Python version pyvenv.cfg records
+    me = ""                     # the command that runs this interpreter
+    python: Launcher            # python as PATH finds it
+    pip: Launcher               # the pip that matters here
+    notes: list[str]            # the keys of NOTES that apply
+
+
+# --- Small helpers ---------------------------------------------------------
 
 # Every string from the environment is printed through this: what a
 # terminal would obey (ESC, newlines, bidi overrides, undecodable bytes)
@@ -120,7 +199,10 @@ def escaped(text: str) -> str:
         return text
     shown = ""
     for c in text:
-        shown += c if c.isprintable() else c.encode("unicode_escape").decode()
+        if c.isprintable():
+            shown += c
+        else:
+            shown += c.encode("unicode_escape").decode()
     return shown
 
 
@@ -176,11 +258,14 @@ def read(name: str, limit: int = 65536) -> str:
 
 # Whether two paths name the same file or folder, links resolved (only
 # when the names differ: realpath costs a system call per component); a
-# relative path that needs a deleted working directory is taken as is.
+# relative path that needs a deleted working directory, or a name that
+# holds a NUL byte, names nothing.
 def same(one: str, other: str) -> bool:
+    if one == other:
+        return True
     try:
-        return one == other or path.realpath(one) == path.realpath(other)
-    except OSError:
+        return path.realpath(one) == path.realpath(other)
+    except (OSError, ValueError):
         return False
 
 
@@ -188,22 +273,9 @@ def same(one: str, other: str) -> bool:
 # binary yet is another environment, so in a venv it is the venv folder.
 def env_of(name: str) -> str:
     env = path.dirname(path.dirname(name))
-    return env if path.isfile(env + "/pyvenv.cfg") else name
-
-
-# venv, virtualenv and uv write the environment's absolute path into its
-# activate script (and its scripts' #! lines): where it was made.
-def find_creation_path() -> str:
-    for value in read(path.dirname(sys.executable) + "/activate").split(
-            "VIRTUAL_ENV=")[1:]:
-        # A quoted path; one that holds a quote itself is quoted in ways
-        # not worth undoing here: then where it was made is not known.
-        value = value.partition("\n")[0].strip()
-        if value[-1:] == value[:1] in ("'", '"'):
-            value = value[1:-1]
-        if path.isabs(value) and "'" not in value and '"' not in value:
-            return value
-    return ""
+    if path.isfile(env + "/pyvenv.cfg"):
+        return env
+    return name
 
 
 # The first executable regular file of that name in these folders, as a
@@ -216,123 +288,142 @@ def which(name: str, folders: list[str]) -> str:
     return ""
 
 
-# One command as PATH finds it, followed as the system would to the
-# interpreter it runs or installs into: symbolic links (up to a venv's
-# own bin, see env_of), a launcher script's #! line (a path, or env and
-# a name on PATH; pip writes "#!/bin/sh" then "'''exec' PATH ..." for a
-# path that is long or has spaces), a pyenv shim as pyenv resolves it.
-def find_launcher(name: str, folders: list[str], this: str) -> Launcher:
-    launcher = Launcher()
-    launcher.name = name
-    launcher.file = file = which(name, folders)
-    for _ in range(MAX_HOPS):
-        if path.islink(file) and env_of(file) == file:
-            file = path.join(path.dirname(file), readlink(file))
-            continue
-        text = read(file, HEAD)
-        first, _, rest = text.partition("\n")
-        line = rest[9:] if rest[:9] == "'''exec' " else first[2:]
-        words = line.split('"')[1:2] if line[:1] == '"' else line.split()
-        if first[:2] != "#!" or not words:
-            break
-        file, step = pyenv_target(text, name, folders) if (
-            '/libexec/pyenv" exec') in text else (words[0], "#! line")
-        if file.endswith("/env"):
-            file = which(words[-1], folders)
-        launcher.how += ", " * bool(launcher.how) + step
-    launcher.interpreter = file if path.isfile(file) else ""
-    launcher.this = launcher.file != "" and same(env_of(file), this)
-    return launcher
+# --- Gather: what this interpreter reports of itself ----------------------
+
+def gather_facts() -> Facts:
+    facts = Facts()
+    facts.executable = sys.executable
+    facts.version = "%d.%d.%d" % sys.version_info[:3]
+    facts.prefix = sys.prefix
+    facts.base_prefix = sys.base_prefix
+    facts.real_prefix = getattr(sys, "real_prefix", "")
+    facts.conda = find_conda_base(sys.prefix)
+    facts.virtual_env = environ.get("VIRTUAL_ENV", "")
+    # The global interpreter: conda's base, the one virtualenv < 20 was
+    # made from, or the one a venv was made from.
+    top = facts.conda or facts.real_prefix or sys.base_prefix
+    facts.global_dirs = global_site_dirs(top)
+    # What the import system really searches, whatever a flag says.
+    facts.global_visible = any(folder in sys.path
+                               for folder in facts.global_dirs)
+    facts.install_dir = find_install_dir()
+    facts.user_site = find_user_site()
+    facts.created_at = find_creation_path()
+    facts.cfg = read_venv_config(path.join(sys.prefix, "pyvenv.cfg"))
+    facts.managed = find_managed_marker()
+    facts.unwritable = find_unwritable(facts.install_dir)
+    facts.own_pip = facts.install_dir != "" and path.isdir(
+        facts.install_dir + "/pip")
+    return facts
 
 
-# What a pyenv shim runs: the versions chosen are PYENV_VERSION's, else
-# those of the nearest .python-version upward from here, else of the
-# global version file (each line's first word; comments and path-like
-# words skipped; none means system); the first that has the command
-# wins, then "system": the command on PATH without pyenv's shims.
-def pyenv_target(text: str, name: str, folders: list[str]) -> tuple[str, str]:
-    root = text.partition('export PYENV_ROOT="')[2].partition('"')[0]
-    chosen, origin = environ.get("PYENV_VERSION", ""), "PYENV_VERSION"
-    if not chosen:
-        try:
-            here = getcwd()
-        except OSError:         # deleted: no local version then
-            here = "/"
-        while not path.isfile(here + "/.python-version") and (
-                here != path.dirname(here)):
-            here = path.dirname(here)
-        origin = path.join(here, ".python-version")
-        origin = origin if path.isfile(origin) else root + "/version"
-        for line in read(origin, 1024).splitlines():
-            word = (line.split() or ["#"])[0]
-            if word[0] != "#" and "/" not in word and word != "..":
-                chosen += ":" + word
-    for version in chosen.strip(":").split(":") + ["system"]:
-        file = which(name, [root + "/versions/" + version + "/bin"]
-                     if version != "system" else
-                     [f for f in folders if f != root + "/shims"])
-        if file:
-            break
-    return file, "pyenv %s from %s" % (version, origin)
+# conda marks its environments with conda-meta. Its base is the
+# installation itself (it holds condabin/ and pkgs/); a named environment
+# is <base>/envs/<name>; one made with conda create -p lives anywhere, and
+# its base is not known from here ("?").
+def find_conda_base(prefix: str) -> str:
+    if not path.isdir(prefix + "/conda-meta"):
+        return ""
+    if path.isdir(prefix + "/condabin") or path.isdir(prefix + "/pkgs"):
+        return prefix
+    base, envs = path.split(path.dirname(prefix))
+    if envs == "envs":
+        return base
+    return "?"
 
 
-# Everything the report needs, read once, as strings.
-def gather_facts() -> dict[str, str]:
-    prefix, real_prefix = sys.prefix, getattr(sys, "real_prefix", "")
-    # conda marks its environments with conda-meta. Its base is the
-    # installation itself (it holds condabin/ and pkgs/); a named
-    # environment is <base>/envs/<name>, and one made with conda create -p
-    # lives anywhere. "conda" is base's folder, a named environment's
-    # base, or "?" for one made with -p.
-    root, envs = path.split(path.dirname(prefix))
-    conda = path.isdir(prefix + "/conda-meta") and (
-        prefix if path.isdir(prefix + "/condabin") or path.isdir(
-            prefix + "/pkgs") else root if envs == "envs" else "?") or ""
-    top = conda or real_prefix or sys.base_prefix
-    # site.getsitepackages() knows the platform's layout (Debian's
-    # dist-packages; on Windows the prefix, then Lib\site-packages) and
-    # lists candidates that may not exist yet: pip installs into the first
-    # (on Debian /usr/local/lib/python3.X/dist-packages). The site.py of
-    # virtualenv < 20 lacks it: sys.path then shows where this interpreter
-    # looks, and which global packages it sees.
-    get = getattr(site, "getsitepackages", None)
-    tops = [folder for folder in (get([top]) if get else sys.path)
-            if folder.startswith(top) and folder.endswith("-packages")
-            and path.isdir(folder)]
-    install_dir = nearest = next((folder for folder in (
-        get() if get else sys.path) if folder.endswith("-packages")), "?")
-    # pip creates that folder when it may write to the nearest one that
-    # exists (Debian's /usr/local/lib/python3.X/dist-packages).
-    while not path.exists(nearest) and nearest != path.dirname(nearest):
-        nearest = path.dirname(nearest)
-    # PEP 668: pip refuses to install into an interpreter whose standard
-    # library (where posixpath.py or ntpath.py is) holds this marker.
-    managed = path.join(path.dirname(path.__file__), "EXTERNALLY-MANAGED")
-    cfg = path.join(prefix, "pyvenv.cfg")
-    text = read(cfg)
-    facts = dict(
-        executable=sys.executable or "(unknown)", prefix=prefix,
-        base_prefix=sys.base_prefix, real_prefix=real_prefix, conda=conda,
-        version="%d.%d.%d" % sys.version_info[:3],
-        virtual_env=environ.get("VIRTUAL_ENV", ""),
-        install_dir=install_dir.replace("?", "(unknown)"),
-        global_dirs=", ".join(tops) or "(unknown)",
-        # What the import system really searches, whatever a flag says.
-        global_visible="yes (they are on sys.path)" if set(tops) & set(
-            sys.path) else "no",
-        user_site=site.ENABLE_USER_SITE and site.USER_SITE or "",
-        created_at=find_creation_path(), cfg=cfg if text else "",
-        managed=managed * path.isfile(managed),
-        unwritable=nearest * (not access(nearest, W_OK)),
-        own_pip="yes" * path.isdir(install_dir + "/pip"))
-    # pyvenv.cfg's "key = value" lines, read as site.py reads them (keys
-    # lowercased, lines without "=" ignored), as facts named "cfg:key".
+# site.getsitepackages() knows the platform's layout (Debian's
+# dist-packages; on Windows the prefix, then Lib\site-packages) and lists
+# candidates that may not exist yet. The site.py of virtualenv < 20 lacks
+# it: sys.path then shows where this interpreter looks.
+def site_candidates(prefixes: list[str] | None = None) -> list[str]:
+    getsitepackages = getattr(site, "getsitepackages", None)
+    if getsitepackages is None:
+        return list(sys.path)
+    if prefixes is None:
+        return list(getsitepackages())
+    return list(getsitepackages(prefixes))
+
+
+def global_site_dirs(top: str) -> tuple[str, ...]:
+    return tuple(folder for folder in site_candidates([top])
+                 if folder.startswith(top) and folder.endswith("-packages")
+                 and path.isdir(folder))
+
+
+# pip installs into the first candidate (on Debian
+# /usr/local/lib/python3.X/dist-packages, even before it exists).
+def find_install_dir() -> str:
+    for folder in site_candidates():
+        if folder.endswith("-packages"):
+            return folder
+    return ""
+
+
+def find_user_site() -> str:
+    if site.ENABLE_USER_SITE and site.USER_SITE:
+        return site.USER_SITE
+    return ""
+
+
+# PEP 668: pip refuses to install into an interpreter whose standard
+# library (where posixpath.py or ntpath.py is) holds this marker.
+def find_managed_marker() -> str:
+    marker = path.join(path.dirname(path.__file__), "EXTERNALLY-MANAGED")
+    if path.isfile(marker):
+        return marker
+    return ""
+
+
+# pip creates the folder it installs into when it may write to the
+# nearest folder that exists (Debian's /usr/local/lib/python3.X/...).
+def find_unwritable(folder: str) -> str:
+    while not path.exists(folder) and folder != path.dirname(folder):
+        folder = path.dirname(folder)
+    if folder and not access(folder, W_OK):
+        return folder
+    return ""
+
+
+# venv, virtualenv and uv write the environment's absolute path into its
+# activate script (and its scripts' #! lines): where it was made.
+def find_creation_path() -> str:
+    script = read(path.dirname(sys.executable) + "/activate")
+    for value in script.split("VIRTUAL_ENV=")[1:]:
+        # A quoted path; one that holds a quote itself is quoted in ways
+        # not worth undoing here: then where it was made is not known.
+        value = value.partition("\n")[0].strip()
+        if value[:1] in ("'", '"') and value[-1:] == value[:1]:
+            value = value[1:-1]
+        if path.isabs(value) and not any(c in value for c in "'\"\0"):
+            return value
+    return ""
+
+
+# pyvenv.cfg's "key = value" lines, read as site.py reads them: keys
+# lowercased, lines without "=" skipped. An empty file tells nothing.
+def read_venv_config(file: str) -> VenvConfig:
+    config = VenvConfig()
+    text = read(file)
+    if text:
+        config.file = file
+    values = {}
     for line in text.splitlines():
         key, sep, value = line.partition("=")
         if sep:
-            facts["cfg:" + key.strip().lower()] = value.strip()
-    return facts
+            values[key.strip().lower()] = value.strip()
+    config.home = values.get("home", "")
+    # venv writes "version = 3.11.7", uv "version_info = 3.11.7" and
+    # virtualenv "version_info = 3.11.7.final.0" (recent releases both).
+    config.version = values.get("version") or values.get("version_info", "")
+    config.uv = values.get("uv", "")
+    config.virtualenv = values.get("virtualenv", "")
+    system_site = values.get("include-system-site-packages", "")
+    config.system_site = system_site.lower() == "true"
+    return config
 
+
+# --- Gather: which python, which pip ---------------------------------------
 
 # python, python3, pip and pip3 as this PATH finds them.
 def gather_launchers() -> list[Launcher]:
@@ -341,115 +432,625 @@ def gather_launchers() -> list[Launcher]:
     return [find_launcher(name, folders, this) for name in COMMANDS]
 
 
-# Every decision: the notes that apply (keys of NOTES), and the values
-# the report needs beyond the facts.
-def decide(facts: dict[str, str], launchers: list[Launcher]
-           ) -> tuple[dict[str, str], list[str]]:
-    prefix, activated = facts["prefix"], facts["virtual_env"]
-    home = facts.get("cfg:home", "")
-    in_venv = prefix != facts["base_prefix"]
-    # venv writes "version = 3.11.7", uv "version_info = 3.11.7" and
-    # virtualenv "version_info = 3.11.7.final.0" (recent releases both).
-    made_with = ".".join((facts.get("cfg:version") or facts.get(
-        "cfg:version_info", "")).split(".")[:3])
-    # Who made this interpreter's isolation, "" when it has none. A venv
-    # (PEP 405) is signed in pyvenv.cfg by uv and virtualenv (which Poetry
-    # uses), not by the standard library's venv; virtualenv < 20 set
-    # sys.real_prefix instead; a conda environment other than base is a
-    # whole installation of its own (prefix == base_prefix).
-    made_by = (
-        ("uv " + facts["cfg:uv"] if "cfg:uv" in facts
-         else "virtualenv " + facts["cfg:virtualenv"]
-         if "cfg:virtualenv" in facts
-         else "venv (the standard library)" if home else "unknown")
-        if in_venv
-        else "virtualenv older than 20 (sys.real_prefix); better recreate "
-        "it with python -m venv" if facts["real_prefix"] not in ("", prefix)
-        else "conda (an environment of its own)"
-        if facts["conda"] not in ("", prefix) else "")
-    # The pip that matters: pip, or pip3 when pip is missing or is this
-    # interpreter's while pip3 is not. "me": the name that runs this
-    # interpreter here, else its path.
+def find_launcher(name: str, folders: list[str], this: str) -> Launcher:
+    launcher = Launcher()
+    launcher.name = name
+    launcher.file = which(name, folders)
+    if launcher.file:
+        follow(launcher, folders)
+        launcher.this = launcher.interpreter != "" and same(
+            env_of(launcher.interpreter), this)
+    return launcher
+
+
+# Follows a command as exec would, to the interpreter it runs or installs
+# into: symbolic links (up to a venv's own bin, see env_of), #! lines (a
+# path; env and a name on PATH; pip's "#!/bin/sh" form), pyenv's shims.
+# Linux runs at most SCRIPT_LEVELS scripts in one exec; env, sh and pyenv
+# start a new one.
+def follow(launcher: Launcher, folders: list[str]) -> None:
+    file, invoked, scripts = launcher.file, launcher.file, 0
+    for _ in range(MAX_HOPS):
+        if path.islink(file) and env_of(file) == file:
+            file = path.join(path.dirname(file), readlink(file))
+            continue
+        hop = script_hop(file, invoked, folders)
+        if hop is None:
+            reached(launcher, file, invoked)
+            return
+        scripts += 1
+        if scripts > SCRIPT_LEVELS:
+            break
+        if hop.unknown:
+            launcher.unknown = hop.unknown
+            return
+        launcher.how = ", ".join(step for step in (launcher.how, hop.how)
+                                 if step)
+        file = invoked = hop.file
+        if hop.new_exec:
+            scripts = 0
+    # A loop of links or #! lines: exec fails (ELOOP), nothing runs.
+    launcher.how = ", ".join(step for step in (launcher.how, "a loop")
+                             if step)
+
+
+# The end of a launcher's chain: a program, not a script. Reached through
+# a #! line, a program that is no Python runs a script of its own (a
+# version manager's wrapper): only running it tells what that runs.
+def reached(launcher: Launcher, file: str, invoked: str) -> None:
+    if not path.isfile(file):
+        return
+    names = (path.basename(invoked), path.basename(file))
+    if launcher.how and not any(name.startswith(PYTHON_NAMES)
+                                for name in names):
+        launcher.unknown = "a %s script: %s tells what it runs" % (
+            names[0], ASK.get(launcher.name, launcher.name))
+        return
+    launcher.interpreter = file
+
+
+# What runs a script, from its first lines; None for anything else.
+def script_hop(file: str, invoked: str, folders: list[str]) -> Hop | None:
+    text = read(file, HEAD)
+    if text[:2] != "#!":
+        return None
+    if PYENV_SHIM_EXEC in text:
+        return pyenv_hop(text, invoked, folders)
+    interpreter, argument = shebang(text)
+    hop = Hop()
+    hop.how = "#! line"
+    if path.basename(interpreter) == "env":
+        env_command(hop, argument, folders)
+    elif text.partition("\n")[2].startswith(PIP_SH_EXEC):
+        pip_sh_command(hop, text)
+    elif interpreter:
+        hop.file = interpreter
+    else:
+        hop.unknown = "a script with an empty #! line"
+    return hop
+
+
+# The #! line as Linux reads it (fs/binfmt_script.c): at most
+# SHEBANG_LIMIT bytes; spaces and tabs around it dropped; the interpreter
+# is its first word, and all the rest, however many words, is one
+# argument. A line cut off inside the interpreter's name runs nothing.
+def shebang(text: str) -> tuple[str, str]:
+    head = text.encode(sys.getfilesystemencoding(), "surrogateescape")[
+        :SHEBANG_LIMIT].decode(sys.getfilesystemencoding(), "surrogateescape")
+    line, newline, _ = head[2:].partition("\n")
+    line = line.strip(" \t")
+    end = len(line)
+    for separator in " \t":
+        if separator in line:
+            end = min(end, line.index(separator))
+    if not newline and end == len(line) and len(head) == SHEBANG_LIMIT:
+        return "", ""
+    return line[:end], line[end:].strip(" \t")
+
+
+# pip writes "#!/bin/sh" and "'''exec' PATH "$0" "$@"" (PATH in double
+# quotes when it holds a space): sh execs that interpreter.
+def pip_sh_command(hop: Hop, text: str) -> None:
+    line = text.partition("\n")[2].partition("\n")[0][len(PIP_SH_EXEC):]
+    if line[:1] == '"':
+        hop.file = line[1:].partition('"')[0]
+    else:
+        hop.file = (line.split() or [""])[0]
+    hop.new_exec = True
+
+
+# GNU env as a #! line runs it: its one argument is the command's name,
+# spaces and all, unless it starts with -S (--split-string=): env splits
+# that into words, then reads options, NAME=VALUE settings (PATH among
+# them) and the command, which it finds on PATH afresh.
+def env_command(hop: Hop, argument: str, folders: list[str]) -> None:
+    hop.new_exec = True
+    words, problem = env_words(argument)
+    if problem:
+        hop.unknown = "its #! line has %s: %s" % (problem, ASK_LATER)
+        return
+    command, folders, problem = env_settings(words, folders)
+    if problem:
+        hop.unknown = "its #! line has %s: %s" % (problem, ASK_LATER)
+    elif "/" in command:
+        hop.file = command
+    else:
+        hop.file = which(command, folders)
+
+
+def env_words(argument: str) -> tuple[list[str], str]:
+    for option in ("-S", "--split-string="):
+        if argument.startswith(option) and argument != "-S":
+            return split_string(argument[len(option):])
+    if argument == "" or argument[:1] == "-" or "=" in argument:
+        # env would take the script itself as its command, or an option
+        # this script does not read.
+        return [], "env %s" % quoted(argument)
+    return [argument], ""
+
+
+# env -S's words: spaces and tabs separate them, quotes group, a # that
+# starts a word begins a comment. Backslashes and ${NAME} are not read
+# here: a line that holds them is refused.
+def split_string(text: str) -> tuple[list[str], str]:
+    words, word, quote, started = [], "", "", False
+    for c in text:
+        if c in "\\$":
+            return [], "env -S with %s" % c
+        if quote:
+            if c == quote:
+                quote = ""
+            else:
+                word += c
+        elif c in " \t":
+            if started:
+                words.append(word)
+            word, started = "", False
+        elif c == "#" and not started:
+            break
+        elif c in "'\"":
+            quote, started = c, True
+        else:
+            word, started = word + c, True
+    if quote:
+        return [], "env -S with an open quote"
+    if started:
+        words.append(word)
+    return words, ""
+
+
+# env's options come first (it stops at the first word that is not one),
+# then NAME=VALUE settings, then the command. -i empties the environment:
+# then the C library searches its default path.
+def env_settings(words: list[str], folders: list[str]
+                 ) -> tuple[str, list[str], str]:
+    at = 0
+    while at < len(words) and words[at].startswith("-"):
+        if words[at] == "--":
+            at += 1
+            break
+        if words[at] not in ENV_FLAGS:
+            return "", folders, "env %s" % quoted(words[at])
+        if words[at] in ("-i", "--ignore-environment"):
+            folders = ["/bin", "/usr/bin"]
+        at += 1
+    while at < len(words) and "=" in words[at]:
+        name, _, value = words[at].partition("=")
+        if name == "PATH":
+            folders = value.split(":")
+        at += 1
+    if at == len(words):
+        return "", folders, "env with no command"
+    return words[at], folders, ""
+
+
+# --- Gather: pyenv's shims, resolved as pyenv's own commands do ------------
+# A shim runs "pyenv exec NAME": pyenv-version-name (PYENV_VERSION, else
+# the file pyenv-version-file finds, read by pyenv-version-file-read),
+# each name resolved by pyenv-latest, then pyenv-which: the first version
+# that has the command, else "system", the command on PATH without the
+# shims.
+
+def pyenv_hop(text: str, invoked: str, folders: list[str]) -> Hop:
+    hop = Hop()
+    hop.new_exec = True
+    root = text.partition('export PYENV_ROOT="')[2].partition('"')[0]
+    root = root.rstrip("/")
+    names, origin, problem = pyenv_version_name(root)
+    if problem:
+        hop.unknown = "a pyenv shim; %s: %s" % (problem, ASK_LATER)
+        return hop
+    shims = [root + "/shims", path.dirname(invoked)]
+    hop.file, version = pyenv_which(root, names, path.basename(invoked),
+                                    without(folders, shims))
+    if not hop.file:
+        version = ":".join(names)
+    hop.how = "pyenv %s from %s" % (version, origin)
+    return hop
+
+
+# pyenv-version-name: the versions chosen and where they were chosen.
+def pyenv_version_name(root: str) -> tuple[list[str], str, str]:
+    chosen, origin = environ.get("PYENV_VERSION", ""), "PYENV_VERSION"
+    if not chosen:
+        origin, problem = pyenv_version_file(root)
+        if problem:
+            return [], origin, problem
+        chosen = ":".join(pyenv_version_file_read(origin, root))
+    if chosen in ("", "system"):
+        return ["system"], origin, ""
+    # bash splits the list at ":" (one trailing ":" adds nothing) and
+    # would expand glob characters against the working directory.
+    if chosen.endswith(":"):
+        chosen = chosen[:-1]
+    names = chosen.split(":")
+    if "" in names or any(c in chosen for c in "*?["):
+        return [], origin, "the version %s" % quoted(chosen)
+    return [pyenv_resolve(root, name) for name in names], origin, ""
+
+
+# One name as pyenv-version-name resolves it: an installed version or
+# "system", the same without a "python-" prefix, the newest installed
+# match of either as a prefix, else the name without its prefix (pyenv
+# exec goes on: pyenv-which then skips it).
+def pyenv_resolve(root: str, name: str) -> str:
+    bare = name.removeprefix("python-")
+    if name == "system" or pyenv_installed(root, name):
+        return name
+    if pyenv_installed(root, bare):
+        return bare
+    return pyenv_latest(root, name) or pyenv_latest(root, bare) or bare
+
+
+def pyenv_installed(root: str, version: str) -> bool:
+    return path.isdir(root + "/versions/" + version)
+
+
+# pyenv-version-file: the nearest .python-version from PYENV_DIR (the
+# working directory unless set) upward, then from the working directory,
+# else the global version file.
+def pyenv_version_file(root: str) -> tuple[str, str]:
+    here = shell_pwd()
+    if not here:
+        return "", "the working directory is gone"
+    start = path.normpath(path.join(here, environ.get("PYENV_DIR", "")))
+    if not path.isdir(start):
+        return "", "PYENV_DIR is no folder"
+    found = local_version_file(start)
+    if not found and start != here:
+        found = local_version_file(here)
+    return found or root + "/version", ""
+
+
+# The working directory as bash knows it ($PWD): the inherited PWD when it
+# is absolute and names this directory (links kept), else the real one.
+def shell_pwd() -> str:
+    inherited = environ.get("PWD", "")
+    try:
+        if path.isabs(inherited) and path.samefile(inherited, "."):
+            return path.normpath(inherited)
+        return getcwd()
+    except (OSError, ValueError):
+        return ""
+
+
+def local_version_file(folder: str) -> str:
+    while True:
+        candidate = folder + "/.python-version"
+        if path.isfile(candidate):
+            return candidate
+        if folder == "":
+            return ""
+        folder = folder.rpartition("/")[0]
+
+
+# pyenv-version-file-read: the first word of each line (spaces, tabs and
+# carriage returns separate words; bash reads 1024 characters at a time),
+# skipping empty lines, # comments and names that leave its versions/.
+def pyenv_version_file_read(file: str, root: str) -> list[str]:
+    names = []
+    for line in read(file).replace("\0", "").split("\n"):
+        for start in range(0, max(len(line), 1), 1024):
+            chunk = line[start:start + 1024].replace("\t", " ")
+            words = [word for word in chunk.replace("\r", " ").split(" ")
+                     if word]
+            if words and words[0][0] != "#" and pyenv_safe(root, words[0]):
+                names.append(words[0])
+    return names
+
+
+# CVE-2022-35861: a name with "/" (or "..") counts only when cd into
+# versions/NAME stays inside versions/ (bash resolves ".." by the text).
+def pyenv_safe(root: str, name: str) -> bool:
+    if name != ".." and "/" not in name:
+        return True
+    folder = path.normpath(root + "/versions/" + name)
+    return path.isdir(folder) and folder.startswith(root + "/versions/")
+
+
+# pyenv-latest: the newest installed version whose name is the prefix and
+# "." or "-" and more (3.12 -> 3.12.1), leaving out dev, src and
+# pre-release builds, and free-threaded ones (3.13t) unless asked for.
+def pyenv_latest(root: str, prefix: str) -> str:
+    if pyenv_installed(root, prefix):
+        return prefix
+    names = pyenv_versions(root)
+    if prefix in names:
+        return prefix
+    suffix = ""
+    if len(prefix) > 1 and prefix[-1] == "t" and prefix[-2] in DIGITS:
+        prefix, suffix = prefix[:-1], "t"
+    matches = [name for name in names
+               if name[len(prefix):len(prefix) + 1] in ("-", ".")
+               and name.startswith(prefix) and name.endswith(suffix)
+               and len(name) > len(prefix) + len(suffix)
+               and pyenv_stable(name, suffix)]
+    return pyenv_newest(matches)
+
+
+def pyenv_stable(name: str, suffix: str) -> bool:
+    if name.endswith(PYENV_UNSTABLE_ENDS):
+        return False
+    number = name.rstrip(DIGITS)
+    if number != name and number.endswith(PYENV_PRERELEASE_MARKS):
+        return False
+    return suffix == "t" or not (name[-1:] == "t" and name[-2:-1] in DIGITS)
+
+
+# pyenv-versions --bare --skip-envs: the folders in versions/.
+def pyenv_versions(root: str) -> list[str]:
+    try:
+        names = listdir(root + "/versions")
+    except (OSError, ValueError):
+        return []
+    return [name for name in names if pyenv_installed(root, name)]
+
+
+# pyenv-latest's order: sort -t. -k1,1r -k2,2nr -k3,3nr -k4,4nr of lines
+# "KEY|NAME", KEY the name and "..." ("WORD-REST" as "WORD.REST.."): the
+# first field as text, the next three as numbers, all newest first; equal
+# keys in the order of whole lines, as sort leaves them (C locale).
+def pyenv_newest(names: list[str]) -> str:
+    lines = sorted(pyenv_sort_line(name) for name in names)
+    for field in (3, 2, 1):
+        lines.sort(key=lambda line: sort_number(line, field), reverse=True)
+    lines.sort(key=lambda line: line.split(".")[0], reverse=True)
+    if not lines:
+        return ""
+    return lines[0].partition("|")[2]
+
+
+def pyenv_sort_line(name: str) -> str:
+    word = name.partition("-")[0]
+    if "-" in name and word and all(c.isascii() and c.isalnum()
+                                    for c in word):
+        return "%s.%s..|%s" % (word, name[len(word) + 1:], name)
+    return "%s...|%s" % (name, name)
+
+
+# A field as sort -n reads it: blanks, an optional minus, digits.
+def sort_number(line: str, field: int) -> int:
+    fields = line.split(".") + [""] * 4
+    text = fields[field].lstrip(" \t")
+    sign = 1
+    if text[:1] == "-":
+        sign, text = -1, text[1:]
+    digits = text[:len(text) - len(text.lstrip(DIGITS))]
+    return sign * int(digits or "0")
+
+
+# pyenv-which: the command in the first chosen version that has it, else
+# in "system": PATH without pyenv's shims.
+def pyenv_which(root: str, names: list[str], command: str,
+                system: list[str]) -> tuple[str, str]:
+    for version in names + ["system"]:
+        if version == "system":
+            file = which(command, system)
+        else:
+            version = pyenv_latest(root, version) or version
+            file = root + "/versions/" + version + "/bin/" + command
+        if path.isfile(file) and access(file, X_OK):
+            return file, version
+    return "", ""
+
+
+# PATH as pyenv-which searches it for "system": every "~" made $HOME,
+# the shims' folders taken out.
+def without(folders: list[str], shims: list[str]) -> list[str]:
+    home = environ.get("HOME", "")
+    searched = [folder.replace("~", home) for folder in folders]
+    return [folder for folder in searched if folder not in shims]
+
+
+# --- Decide ----------------------------------------------------------------
+
+# PEP 405: a venv's sys.prefix is the venv; its sys.base_prefix is the
+# Python it was made from.
+def running_in_venv(facts: Facts) -> bool:
+    return facts.prefix != facts.base_prefix
+
+
+# Who made this interpreter's isolation, "" when it has none. A venv is
+# signed in pyvenv.cfg by uv and virtualenv (which Poetry uses), not by
+# the standard library's venv; virtualenv < 20 set sys.real_prefix
+# instead; a conda environment other than base is a whole installation of
+# its own (prefix == base_prefix).
+def isolation_tool(facts: Facts) -> str:
+    if running_in_venv(facts):
+        return venv_tool(facts.cfg)
+    if facts.real_prefix not in ("", facts.prefix):
+        return ("virtualenv older than 20 (sys.real_prefix); better "
+                "recreate it with python -m venv")
+    if facts.conda not in ("", facts.prefix):
+        return "conda (an environment of its own)"
+    return ""
+
+
+def venv_tool(cfg: VenvConfig) -> str:
+    if cfg.uv:
+        return "uv " + cfg.uv
+    if cfg.virtualenv:
+        return "virtualenv " + cfg.virtualenv
+    if cfg.home:
+        return "venv (the standard library)"
+    return "unknown"
+
+
+# The pip that matters: pip, or pip3 when there is no pip, or when pip is
+# this interpreter's and pip3 another's.
+def pip_that_matters(pip: Launcher, pip3: Launcher) -> Launcher:
+    if pip.file == "":
+        return pip3
+    if pip.this and pip3.file and not pip3.this:
+        return pip3
+    return pip
+
+
+# The name that runs this interpreter here, else its path.
+def command_for_this(python: Launcher, python3: Launcher,
+                     executable: str) -> str:
+    if python.this:
+        return "python"
+    if python3.this:
+        return "python3"
+    return quoted(executable or "(unknown)")
+
+
+def decide(facts: Facts, launchers: list[Launcher]) -> Verdict:
     python, python3, pip, pip3 = launchers
-    pip = pip3 if pip3.file and not pip3.this and pip.this or pip.file == ""\
-        else pip
-    me = "python" if python.this else "python3" if python3.this else \
-        quoted(facts["executable"])
-    stale = activated not in ("", prefix) and not same(activated, prefix)
-    stray = pip.file != "" and not pip.this
-    venv = path.dirname(path.dirname(facts["executable"]))
-    own_pip, managed = facts["own_pip"], facts["managed"]
-    applies = {
-        # activate only changes PATH: a pyenv shim or a python3.x called
-        # by full name runs another interpreter; a moved venv's activate
-        # script exports its old path again.
+    verdict = Verdict()
+    verdict.in_venv = running_in_venv(facts)
+    verdict.made_by = isolation_tool(facts)
+    verdict.made_with = ".".join(facts.cfg.version.split(".")[:3])
+    verdict.me = command_for_this(python, python3, facts.executable)
+    verdict.python = python
+    verdict.pip = pip_that_matters(pip, pip3)
+    applies = dict(activation_notes(facts, python),
+                   **venv_notes(facts, verdict),
+                   **install_notes(facts, verdict))
+    verdict.notes = [key for key, _ in NOTES if applies[key]]
+    return verdict
+
+
+# activate only changes PATH: a pyenv shim or a python3.x called by full
+# name runs another interpreter; a moved venv's activate script exports
+# its old path again; what the shell ran after activate (pyenv's or
+# conda's setup) may put its own folder first again.
+def activation_notes(facts: Facts, python: Launcher) -> dict[str, bool]:
+    activated = facts.virtual_env
+    stale = activated not in ("", facts.prefix) and not same(
+        activated, facts.prefix)
+    return {
         "stale": stale and path.isdir(activated),
         "stale_gone": stale and not path.isdir(activated),
-        # What the shell ran after activate (pyenv's or conda's setup)
-        # put its own folder first again.
-        "path_order": path.isdir(activated) and not same(
-            env_of(python.interpreter), activated),
-        "leak": facts.get("cfg:include-system-site-packages",
-                          "").lower() == "true",
+        "path_order": path.isdir(activated) and not python.unknown
+        and not same(env_of(python.interpreter), activated),
+    }
+
+
+def venv_notes(facts: Facts, verdict: Verdict) -> dict[str, bool]:
+    home = facts.cfg.home
+    # The folder that holds the activate script: the venv, whatever
+    # sys.prefix says (python -S, no pyvenv.cfg).
+    venv = path.dirname(path.dirname(facts.executable))
+    return {
+        "leak": facts.cfg.system_site,
         "broken": home != "" and not path.isdir(home),
         # Without home, CPython finds the standard library from the
-        # executable itself (its symlink, or the prefix it was built for);
-        # site.py still makes the folder a venv.
-        "no_home": facts["cfg"] != "" and not home,
+        # executable itself; site.py still makes the folder a venv.
+        "no_home": facts.cfg.file != "" and not home,
         # A patch release keeps the ABI; another minor version breaks
         # compiled packages. "3.11" recorded matches any 3.11.x.
-        "mismatch": made_with != "" and made_with.split(".")[:2]
-        != facts["version"].split(".")[:2],
-        # Compared with the folder that holds the activate script: the
-        # venv, whatever sys.prefix says (python -S, no pyvenv.cfg).
-        "moved": facts["created_at"] != "" and not same(
-            facts["created_at"], venv),
-        "conda_base": facts["conda"] == prefix,
-        "no_python": not made_by and python.file == "",
-        "no_own_pip": in_venv and stray and not own_pip,
-        "managed": not in_venv and managed,
-        "unwritable": not in_venv and facts["unwritable"],
-        "stray_pip": stray and (own_pip or not in_venv) and not (
-            managed or facts["unwritable"]),
+        "mismatch": verdict.made_with != "" and minor(verdict.made_with)
+        != minor(facts.version),
+        "moved": facts.created_at != "" and not same(facts.created_at,
+                                                     venv),
+        "conda_base": facts.conda == facts.prefix,
     }
-    return dict(facts, made_with=made_with, made_by=made_by, me=me,
-                activate=quoted(activated + "/bin/activate"),
-                name=path.basename(prefix), pip=pip.file,
-                pip_runs=pip.interpreter or "(none)",
-                python_found=shown(python)), [
-                    key for key, _ in NOTES if applies[key]]
 
 
-# A launcher's line: "file", or "file -> interpreter (how)".
+def minor(version: str) -> list[str]:
+    return version.split(".")[:2]
+
+
+def install_notes(facts: Facts, verdict: Verdict) -> dict[str, bool]:
+    pip = verdict.pip
+    # A pip of another interpreter (one only running it would tell is
+    # not counted).
+    stray = pip.file != "" and not pip.this and not pip.unknown
+    in_venv = verdict.in_venv
+    refused = facts.managed != "" or facts.unwritable != ""
+    return {
+        "no_python": not verdict.made_by and verdict.python.file == "",
+        "no_own_pip": in_venv and stray and not facts.own_pip,
+        "managed": not in_venv and facts.managed != "",
+        "unwritable": not in_venv and facts.unwritable != "",
+        "stray_pip": stray and (facts.own_pip or not in_venv)
+        and not refused,
+    }
+
+
+# --- Render ----------------------------------------------------------------
+
+# A launcher's line: "file", "file -> interpreter (how)", or the file and
+# why only running it tells.
 def shown(launcher: Launcher) -> str:
+    if launcher.unknown:
+        return "%s (%s)" % (launcher.file, launcher.unknown)
     if launcher.file == launcher.interpreter:
         return launcher.file or "none"
-    return "%s -> %s (%s)" % (launcher.file, launcher.interpreter
-                              or "(none)", launcher.how or "symlink")
+    interpreter = launcher.interpreter or "(none)"
+    return "%s -> %s (%s)" % (launcher.file, interpreter,
+                              launcher.how or "symlink")
+
+
+# The values the subject's block and the notes name, escaped.
+def template_values(facts: Facts, verdict: Verdict) -> dict[str, str]:
+    values = {
+        "executable": facts.executable or "(unknown)",
+        "name": path.basename(facts.prefix), "prefix": facts.prefix,
+        "install_dir": facts.install_dir or "(unknown)",
+        "base_prefix": facts.base_prefix, "version": facts.version,
+        "virtual_env": facts.virtual_env, "created_at": facts.created_at,
+        "cfg": facts.cfg.file, "home": facts.cfg.home,
+        "managed": facts.managed, "unwritable": facts.unwritable,
+        "made_with": verdict.made_with, "me": verdict.me,
+        "activate": quoted(facts.virtual_env + "/bin/activate"),
+        "python_found": shown(verdict.python), "pip": verdict.pip.file,
+        "pip_runs": verdict.pip.interpreter or "(none)",
+    }
+    return {key: escaped(value) for key, value in values.items()}
+
+
+def locations_section(facts: Facts) -> list[str]:
+    lines = ["Package locations:",
+             "Global packages: " + (", ".join(facts.global_dirs)
+                                    or "(unknown)"),
+             "This interpreter installs into: " + (facts.install_dir
+                                                   or "(unknown)")]
+    if facts.user_site:
+        lines.append("User site (pip install --user): " + facts.user_site)
+    return lines
+
+
+def details_section(facts: Facts, verdict: Verdict) -> list[str]:
+    lines = ["Environment details:", "Created by: " + verdict.made_by]
+    if facts.cfg.home:
+        lines.append("Made from the interpreter in: " + facts.cfg.home)
+    visible = "no"
+    if facts.global_visible:
+        visible = "yes (they are on sys.path)"
+    lines.append("Global packages visible here: " + visible)
+    return lines
+
+
+def commands_section(launchers: list[Launcher]) -> list[str]:
+    lines = ["Commands on PATH (what each name runs):"]
+    for launcher in launchers:
+        line = "%s: %s" % (launcher.name, shown(launcher))
+        if launcher.this:
+            line += ", this interpreter"
+        lines.append(line)
+    return lines
 
 
 # The text to print: the subject's block, then the extra sections.
-def build_report(facts: dict[str, str], launchers: list[Launcher]) -> str:
-    view, notes = decide(facts, launchers)
-    text = ((IN_THE_CONSTRUCT if view["made_by"] else PLUGGED_IN)
-            + "\n\nPackage locations:\nGlobal packages: %(global_dirs)s\n"
-            "This interpreter installs into: %(install_dir)s")
-    if facts["user_site"]:
-        text += "\nUser site (pip install --user): %(user_site)s"
-    if view["made_by"]:
-        text += "\n\nEnvironment details:\nCreated by: %(made_by)s"
-        if facts.get("cfg:home"):
-            text += "\nMade from the interpreter in: %(cfg:home)s"
-        text += "\nGlobal packages visible here: %(global_visible)s"
-    text += "\n\nCommands on PATH (what each name runs):"
-    for launcher in launchers:
-        text += "\n%s: %s" % (launcher.name, escaped(shown(launcher)).replace(
-            "%", "%%")) + ", this interpreter" * launcher.this
+def build_report(facts: Facts, launchers: list[Launcher]) -> str:
+    verdict = decide(facts, launchers)
+    values = template_values(facts, verdict)
+    subject = PLUGGED_IN
+    if verdict.made_by:
+        subject = IN_THE_CONSTRUCT
+    sections = [subject % values,
+                "\n".join(map(escaped, locations_section(facts)))]
+    if verdict.made_by:
+        sections.append("\n".join(map(escaped,
+                                      details_section(facts, verdict))))
+    sections.append("\n".join(map(escaped, commands_section(launchers))))
     for key, note in NOTES:
-        text += "\n\nNOTE: " + note if key in notes else ""
-    for key in view:
-        view[key] = escaped(view[key])
-    return text % view
+        if key in verdict.notes:
+            sections.append("NOTE: " + note % values)
+    return "\n\n".join(sections)
 
 
 def main(argv: list[str]) -> int:
@@ -465,8 +1066,9 @@ def main(argv: list[str]) -> int:
             warn("usage: construct.py [-h]\nconstruct.py: takes no "
                  "arguments")
             return 2
-        return write(HELP if argv else build_report(gather_facts(),
-                                                    gather_launchers()))
+        if argv:
+            return write(HELP)
+        return write(build_report(gather_facts(), gather_launchers()))
     except KeyboardInterrupt:
         warn("construct.py: interrupted")
         return 130

@@ -683,7 +683,7 @@ def test_what_pip_cannot_write_asks_for_a_venv() -> None:
     """An unwritable global site-packages (tests run as root here): pip
     would ask for sudo."""
     gathered = facts(unwritable="/usr/lib/python3.11/site-packages")
-    _, found = construct.decide(gathered, none_found())
+    found = construct.decide(gathered, none_found()).notes
     assert found == ["no_python", "unwritable"]
     assert notes(report(gathered, [
         launcher("python", "/usr/bin/python3", this=True),
@@ -713,7 +713,7 @@ def test_a_fifo_and_hostile_names_on_path(run_script, tmp_path: Path) -> None:
     assert command_lines(lines) == [
         "python: none", "python3: %s/bin\\x1b[2J/python3 -> %s (symlink), "
         "this interpreter" % (tmp_path, GLOBAL_PYTHON.resolve()),
-        "pip: none", "pip3: %s/bin\\x1b[2J/pip3 -> (none) (#! line)"
+        "pip: none", "pip3: %s/bin\\x1b[2J/pip3 -> (none) (#! line, a loop)"
         % tmp_path]
 
 
@@ -915,18 +915,31 @@ def test_non_ascii_path_with_an_ascii_terminal(tmp_path: Path) -> None:
 
 # --- Unit tests: what cannot exist on this machine ------------------------
 
-def facts(**changes: str) -> dict[str, str]:
-    """What gather_facts() would read on a machine we do not have."""
-    base = {
-        "executable": "/usr/bin/python3", "version": "3.11.2",
-        "prefix": "/usr", "base_prefix": "/usr", "real_prefix": "",
-        "virtual_env": "", "conda": "", "install_dir":
-        "/usr/lib/python3.11/site-packages",
-        "global_dirs": "/usr/lib/python3.11/site-packages",
-        "global_visible": "no", "user_site": "", "created_at": "",
-        "cfg": "", "managed": "", "unwritable": "", "own_pip": ""}
-    base.update(changes)
+def facts(**changes: object) -> object:
+    """What gather_facts() would read on a machine we do not have; a
+    "cfg_" change sets that field of pyvenv.cfg's record."""
+    base = construct.Facts()
+    base.executable, base.version = "/usr/bin/python3", "3.11.2"
+    base.prefix = base.base_prefix = "/usr"
+    base.install_dir = "/usr/lib/python3.11/site-packages"
+    base.global_dirs = ("/usr/lib/python3.11/site-packages",)
+    base.cfg = construct.VenvConfig()
+    for name, value in changes.items():
+        if name.startswith("cfg_"):
+            setattr(base.cfg, name[4:], value)
+        else:
+            setattr(base, name, value)
     return base
+
+
+def changed(gathered: object, **changes: object) -> object:
+    """A copy of those facts with these changes (see facts())."""
+    fields = {name: getattr(gathered, name) for name in vars(gathered)
+              if name != "cfg"}
+    fields.update({"cfg_" + name: value for name, value
+                   in vars(gathered.cfg).items()})
+    fields.update(changes)
+    return facts(**fields)
 
 
 def launcher(name: str, file: str = "", interpreter: str = "",
@@ -942,7 +955,7 @@ def none_found() -> list[object]:
     return [launcher(name) for name in construct.COMMANDS]
 
 
-def report(gathered: dict[str, str],
+def report(gathered: object,
            launchers: Optional[list[object]] = None) -> list[str]:
     """The lines main() prints for these facts."""
     return construct.build_report(gathered, launchers or none_found()
@@ -963,12 +976,12 @@ def conda_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     return Path(site.getsitepackages([str(tmp_path / "miniconda3")])[0])
 
 
-def conda_facts() -> dict[str, str]:
+def conda_facts() -> object:
     """gather_facts() for the conda Python laid out by conda_layout; the
     standard library is still the one running the tests, whose PEP 668
     marker (Debian's) a conda Python does not have."""
     gathered = construct.gather_facts()
-    gathered["managed"] = ""
+    gathered.managed = ""
     return gathered
 
 
@@ -1060,11 +1073,9 @@ def test_legacy_site_without_getsitepackages_falls_back_on_sys_path(
     monkeypatch.setattr(sys, "path", ["", str(real / "lib" / "python3.10"),
                                       str(own)] + [str(shared)] * system_site)
     gathered = construct.gather_facts()
-    assert gathered["install_dir"] == str(own)
-    assert gathered["global_dirs"] == (str(shared) if system_site
-                                       else "(unknown)")
-    assert gathered["global_visible"].startswith("yes" if system_site
-                                                 else "no")
+    assert gathered.install_dir == str(own)
+    assert gathered.global_dirs == ((str(shared),) if system_site else ())
+    assert gathered.global_visible is system_site
 
 
 def test_an_interpreter_that_does_not_know_its_path(
@@ -1088,7 +1099,7 @@ def test_windows_layout(monkeypatch: pytest.MonkeyPatch) -> None:
         executable="C:\\matrix_env\\Scripts\\python.exe",
         prefix="C:\\matrix_env", base_prefix="C:\\Python311",
         install_dir="C:\\matrix_env\\Lib\\site-packages",
-        global_dirs="C:\\Python311\\Lib\\site-packages",
+        global_dirs=("C:\\Python311\\Lib\\site-packages",),
         virtual_env="C:\\zion_env", created_at="C:\\matrix_env"))
     assert lines[:len(WELCOME)] == [line.format(
         python="C:\\matrix_env\\Scripts\\python.exe", name="matrix_env",
@@ -1122,27 +1133,27 @@ def test_activate_scripts_name_where_a_venv_was_created(
     (tmp_path / "bin" / "activate").write_text(script)
     monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))
     monkeypatch.setattr(sys, "prefix", str(tmp_path))
-    assert construct.gather_facts()["created_at"] == created_at
+    assert construct.gather_facts().created_at == created_at
 
 
 def test_each_note_needs_its_condition() -> None:
     """The bare facts of a venv give no note; each change gives its own."""
-    venv = facts(prefix="/v", executable="/v/bin/python", cfg="/v/pyvenv.cfg",
-                 **{"cfg:home": "/usr/bin", "cfg:version": "3.11.2"})
+    venv = facts(prefix="/v", executable="/v/bin/python",
+                 cfg_file="/v/pyvenv.cfg", cfg_home="/usr/bin",
+                 cfg_version="3.11.2")
     assert notes(report(venv)) == []
     flips = {
         "activated": {"virtual_env": "/elsewhere"},
-        "leak": {"cfg:include-system-site-packages": "true"},
-        "broken": {"cfg:home": "/nonexistent/bin"},
-        "no home": {"cfg:home": ""},
-        "mismatch": {"cfg:version": "3.12.0"},
-        "virtualenv's mismatch": {"cfg:version": "",
-                                  "cfg:version_info": "3.12.0.final.0"},
+        "leak": {"cfg_system_site": True},
+        "broken": {"cfg_home": "/nonexistent/bin"},
+        "no home": {"cfg_home": ""},
+        "mismatch": {"cfg_version": "3.12.0"},
+        "virtualenv's mismatch": {"cfg_version": "3.12.0.final.0"},
         "moved": {"created_at": "/old/v"},
     }
     for name, change in flips.items():
-        assert len(notes(report(dict(venv, **change)))) == 1, name
-    assert notes(report(dict(venv, created_at="/v"))) == []
+        assert len(notes(report(changed(venv, **change)))) == 1, name
+    assert notes(report(changed(venv, created_at="/v"))) == []
     # A venv whose pyvenv.cfg is elsewhere (site.py also looks in bin/).
     unsigned = report(facts(prefix="/v", executable="/v/bin/python"))
     assert "Created by: unknown" in unsigned and notes(unsigned) == []

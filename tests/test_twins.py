@@ -123,7 +123,7 @@ for path in sys.argv[1:]:
     if hasattr(module, "find_installer"):
         print(module.find_installer())
     else:
-        print("pip" if module.gather_facts()["own_pip"] else "ensurepip")
+        print("pip" if module.gather_facts().own_pip else "ensurepip")
 """
 
 
