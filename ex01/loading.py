@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import numpy.typing
     from matplotlib.axes import Axes
     from pandas import DataFrame, Series
+    from importlib import metadata
     from requests import Response, Session
 
     Floats = numpy.typing.NDArray[numpy.float64]
@@ -91,6 +92,34 @@ PLOT_BINS = 2000                    # about the figure's width in pixels
 MAX_MARKED = 1000                   # anomalies drawn at most, strongest first
 MAX_ECHOED = 60                     # characters of an echoed string
 MAX_LISTED = 5                      # items listed before "and N more"
+MAX_REPORTED = 20                   # lines of a list before "... and N more"
+
+# PEP 440's spellings of a pre-release, each with its rank (a < b < rc), as
+# packaging's Version normalizes them; longest first, as they are matched.
+PRE_RELEASES = (("preview", 2), ("alpha", 0), ("beta", 1), ("pre", 2),
+                ("rc", 2), ("a", 0), ("b", 1), ("c", 2))
+POST_RELEASES = ("post", "rev", "r")
+MAX_DIGITS = 30         # of one number in a version: int() is then cheap
+MAX_DEPTH = 30          # brackets in a marker
+MAX_REQUIREMENT = 300   # characters of a requirement that is read
+
+# Longest first, as a specifier is read.
+SPECIFIER_OPERATORS = ("===", "~=", "==", "!=", ">=", "<=", ">", "<")
+
+# The variables whose comparisons are version comparisons (packaging's
+# MARKERS_REQUIRING_VERSION), and the operators of a marker.
+VERSION_VARIABLES = ("python_version", "python_full_version",
+                     "implementation_version", "platform_release")
+MARKER_VARIABLES = VERSION_VARIABLES + (
+    "sys_platform", "platform_system", "os_name", "implementation_name",
+    "platform_python_implementation", "platform_machine", "platform_version",
+    "extra")
+MARKER_OPERATORS = ("===", "~=", "==", "!=", ">=", "<=", ">", "<", "in",
+                    "not in")
+
+# The characters of a distribution's name (PEP 508).
+NAME_CHARACTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+    "0123456789._-"
 
 USAGE = ("usage: loading.py [--points N] [--seed N] [--source URL] "
          "[--output PATH] [-h]")
@@ -155,6 +184,34 @@ class Package:
         self.requires: list[str] = []   # Requires-Dist of the loaded copy
         # Every installed copy on sys.path, in its order: (folder, version)
         self.copies: list[tuple[str, str]] = []
+        self.loaded_copy: int | None = None     # the one import loads
+
+
+class Unmet:
+    """A requirement of a loaded package that pip check would report, or
+    that this script cannot check: each field as it may be shown."""
+
+    def __init__(self, requirement: str, installed: str | None,
+                 unread: str = "") -> None:
+        self.who = ""                   # "pandas 2.1.0"
+        self.requirement = requirement  # no credentials, escaped
+        self.name = requirement         # the name alone
+        self.installed = installed      # the version installed, escaped
+        self.unread = unread            # why it is not checked
+        self.fix = ""                   # what pip install takes for it
+
+
+class Version:
+    """A PEP 440 version, read as packaging.version.Version reads it."""
+
+    def __init__(self) -> None:
+        self.epoch = 0
+        self.release: tuple[int, ...] = ()
+        self.pre: tuple[int, int] | None = None     # (rank, number)
+        self.post: int | None = None
+        self.dev: int | None = None
+        self.local: tuple[str, ...] = ()
+        self.wildcard = False           # "1.2.*", in a specifier only
 
 
 class Pin:
@@ -467,10 +524,10 @@ def find_package(dist: str, module: str, role: str,
     """Whether a package is importable, from where, its version and
     installer, and every installed copy of it.
 
-    find_spec locates a top-level module without executing it, and
-    importlib.metadata reads the dist-info files, so nothing is imported.
-    What import loads is the first match on sys.path; the version shown
-    is that of the installed copy that holds it.
+    find_spec locates a top-level module without executing it (it is
+    importlib's own path finder), and importlib.metadata reads the
+    dist-info files, so nothing is imported. The version shown is that of
+    the installed copy that holds the file import loads.
     """
     from importlib import metadata
 
@@ -484,32 +541,92 @@ def find_package(dist: str, module: str, role: str,
     package.found = True
     package.origin = spec.origin if spec.has_location and spec.origin \
         else next(iter(spec.submodule_search_locations or []), "")
-    loaded = None
-    for distribution in metadata.distributions(name=dist):
-        folder = str(distribution.locate_file(""))
-        if any(folder == seen for seen, _ in package.copies):
-            continue
-        # Read as text, not through .version, which parses the whole
-        # file (pandas' and matplotlib's hold their full README) with the
-        # email package: a few milliseconds per package.
-        text = distribution.read_text("METADATA") \
-            or distribution.read_text("PKG-INFO") or ""
-        package.copies.append((folder, metadata_version(text) or "?"))
-        if loaded is None and (is_inside(package.origin, folder)
-                               or len(package.copies) == 1):
-            loaded = distribution
-            package.version = package.copies[-1][1]
-            package.requires = metadata_fields(text, "requires-dist")
+    copies = installed_copies(package,
+                              list(metadata.distributions(name=dist)))
+    package.loaded_copy = loaded_copy(package, copies)
     where = next((entry for entry in origins
                   if is_inside(package.origin, entry)), None)
-    if where is not None and not any(is_inside(package.origin, folder)
-                                     for folder, _ in package.copies):
-        package.hidden_by, package.hidden_from = package.origin, \
-            origins[where]
-    if loaded is not None:
-        package.installer = (loaded.read_text("INSTALLER")
+    if where is not None and package.loaded_copy is None:
+        package.hidden_by = package.origin
+        package.hidden_from = origins[where]
+    shown = package.loaded_copy
+    if shown is None and package.hidden_by and copies:
+        shown = 0                   # the installed copy it hides
+    if shown is not None:
+        text = metadata_text(copies[shown])
+        package.version = package.copies[shown][1]
+        package.requires = metadata_fields(text, "requires-dist")
+        package.installer = (copies[shown].read_text("INSTALLER")
                              or "").strip() or None
     return package
+
+
+def metadata_text(distribution: "metadata.Distribution") -> str:
+    """A distribution's core metadata, read as text, not through
+    .metadata, which parses the whole file (pandas' and matplotlib's hold
+    their full README) with the email package: a few milliseconds per
+    package. An .egg-info may be the metadata file itself."""
+    return distribution.read_text("METADATA") \
+        or distribution.read_text("PKG-INFO") \
+        or distribution.read_text("") or ""
+
+
+def installed_copies(package: Package,
+                     found: "list[metadata.Distribution]"
+                     ) -> "list[metadata.Distribution]":
+    """Each installed copy once (a folder twice on sys.path lists its
+    copies twice), in sys.path's order; their folders and versions go
+    into package.copies."""
+    copies = []
+    seen = set()
+    for distribution in found:
+        where = str(getattr(distribution, "_path", ""))
+        if where in seen:
+            continue
+        seen.add(where)
+        copies.append(distribution)
+        package.copies.append((str(distribution.locate_file("")),
+                               metadata_version(metadata_text(distribution))
+                               or "?"))
+    return copies
+
+
+def loaded_copy(package: Package,
+                copies: "list[metadata.Distribution]") -> int | None:
+    """Which copy holds the file import loads: one in its folder whose
+    list of files (RECORD) names it, as importlib.metadata's files tell
+    (a leftover of an old version lists none of today's files). A copy
+    alone in that folder with no list at all (made by hand) is taken at
+    its word. None: no copy provides it."""
+    beside = [number for number, (folder, _) in enumerate(package.copies)
+              if is_inside(package.origin, folder)]
+    listing = [lists_file(copies[number], package.copies[number][0],
+                          package.origin) for number in beside]
+    if len(beside) == 1 and listing[0] is None:
+        return beside[0]
+    return next((number for number, listed in zip(beside, listing)
+                 if listed), None)
+
+
+def lists_file(distribution: "metadata.Distribution", folder: str,
+               origin: str) -> bool | None:
+    """Whether a copy's list of installed files names origin (for a
+    namespace folder, a file in it); None when it keeps no list. RECORD
+    is searched as text: parsed, pandas' takes milliseconds."""
+    relative = origin.replace("\\", "/")[len(folder.rstrip("/\\")) + 1:]
+    record = distribution.read_text("RECORD")
+    if record is not None:
+        lines = "\n" + record.replace("\r\n", "\n")
+        return "\n" + relative + "," in lines \
+            or "\n" + relative + "/" in lines
+    try:
+        files = distribution.files      # an .egg-info's SOURCES.txt
+    except Exception:  # a broken list: csv and its parsers raise
+        return False
+    if files is None:
+        return None
+    return any(str(name).replace("\\", "/") == relative
+               or str(name).startswith(relative + "/") for name in files)
 
 
 def is_inside(path: str, folder: str) -> bool:
@@ -573,52 +690,178 @@ def is_configuration_error(failure: str) -> bool:
 
 # --- Each package's own requirements, checked as pip check does ------------
 
-def version_key(text: str) -> tuple[int, ...] | None:
-    """A PEP 440 version as a tuple that sorts as pip sorts it: release
-    (padded), then dev < a < b < rc < final < post; a local part is
-    ignored. None for what it does not read (an epoch, a legacy version).
-    """
-    text = text.strip().lower().partition("+")[0].lstrip("v")
-    release = ""
-    digits = "0123456789"       # isdigit() takes "²", which int() refuses
-    while text[:1] and text[:1] in digits \
-            or text[:1] == "." and text[1:2] and text[1:2] in digits:
-        release, text = release + text[0], text[1:]
-    phases = {"dev": -4, "a": -3, "alpha": -3, "b": -2, "beta": -2,
-              "rc": -1, "c": -1, "post": 1, "": 0}
-    phase = text.strip(".-_").rstrip("0123456789").rstrip(".-_")
-    number = text[len(text.rstrip("0123456789")):]
-    if not release or phase not in phases:
+def take_number(text: str) -> tuple[int | None, str]:
+    """The ASCII digits text starts with, as an int, and the rest; None
+    when there are none or too many to read (isdigit() takes "²")."""
+    count = len(text) - len(text.lstrip("0123456789"))
+    if count == 0 or count > MAX_DIGITS:
+        return None, text
+    return int(text[:count]), text[count:]
+
+
+def take_word(text: str, words: tuple[str, ...]) -> tuple[str, str]:
+    """The first of words that text starts with, after an optional
+    separator ("-", "_" or "."), and the rest; ("", text) if none."""
+    rest = text[1:] if text[:1] in ("-", "_", ".") else text
+    for word in words:
+        if rest.startswith(word):
+            return word, rest[len(word):]
+    return "", text
+
+
+def take_suffix_number(text: str) -> tuple[int | None, str]:
+    """A suffix's number after an optional separator (0 when it has
+    none, as "1.0rc" is 1.0rc0); None when it is too long to read."""
+    rest = text[1:] if text[:1] in ("-", "_", ".") else text
+    if not rest[:1].isdigit() or not rest[:1].isascii():
+        return 0, rest
+    return take_number(rest)
+
+
+def parse_version(text: str, wildcard: bool = False) -> Version | None:
+    """text as packaging's Version parses it (its VERSION_PATTERN, read
+    part by part: epoch, release, pre, post, dev, local); None for what
+    packaging refuses, and for numbers of over MAX_DIGITS digits."""
+    text, plus, local = text.strip().lower().partition("+")
+    version = Version()
+    version.local = tuple(local.replace("-", ".").replace("_", ".")
+                          .split(".")) if plus else ()
+    if not all(part.isalnum() and part.isascii() for part in version.local):
         return None
-    parts = [int(part) for part in release.split(".")]
-    return tuple(parts + [0] * (6 - len(parts))) + (
-        phases[phase], int(number or 0))
+    text = text[1:] if text.startswith("v") else text
+    if "!" in text:
+        epoch, text = take_number(text)
+        if epoch is None or not text.startswith("!"):
+            return None
+        version.epoch, text = epoch, text[1:]
+    rest = parse_release(version, text)
+    if rest is None:
+        return None
+    if wildcard and rest == ".*" and not plus:
+        version.wildcard = True
+        return version
+    rest = parse_suffixes(version, rest)
+    return version if rest == "" else None
+
+
+def parse_release(version: Version, text: str) -> str | None:
+    """Reads the release numbers ("1.26.4") into version; the rest."""
+    numbers = []
+    while True:
+        number, text = take_number(text)
+        if number is None:
+            return None
+        numbers.append(number)
+        if not (text[:1] == "." and text[1:2].isdigit()):
+            version.release = tuple(numbers)
+            return text
+        text = text[1:]
+
+
+def parse_suffixes(version: Version, text: str) -> str | None:
+    """Reads the pre-, post- and dev-release parts into version; the
+    rest, or None when a number is too long."""
+    spelling, rest = take_word(text, tuple(w for w, _ in PRE_RELEASES))
+    if spelling:
+        number, text = take_suffix_number(rest)
+        if number is None:
+            return None
+        version.pre = (dict(PRE_RELEASES)[spelling], number)
+    if text[:1] == "-" and text[1:2].isdigit():     # "1.0-1" is a post
+        version.post, text = take_number(text[1:])
+        if version.post is None:
+            return None
+    else:
+        spelling, rest = take_word(text, POST_RELEASES)
+        if spelling:
+            version.post, text = take_suffix_number(rest)
+            if version.post is None:
+                return None
+    spelling, rest = take_word(text, ("dev",))
+    if spelling:
+        version.dev, text = take_suffix_number(rest)
+        if version.dev is None:
+            return None
+    return text
+
+
+def version_key(version: Version) -> tuple[object, ...]:
+    """How packaging orders versions (its _cmpkey), the local part left
+    out: trailing zeros of the release do not count, a dev release of a
+    final comes before its pre-releases, a pre-release before the final,
+    a post-release after it."""
+    release = list(version.release)
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    if version.pre is None and version.post is None \
+            and version.dev is not None:
+        pre = (-1, 0)
+    else:
+        pre = version.pre if version.pre is not None else (9, 0)
+    post = -1 if version.post is None else version.post
+    dev = (1, 0) if version.dev is None else (0, version.dev)
+    return (version.epoch, tuple(release), pre, post, dev)
 
 
 def satisfies(version: str, specifier: str) -> bool | None:
-    """Whether an installed version meets a specifier ("numpy>=2.0.2"'s
-    ">=2.0.2", "~=1.4", "==2.*"); None when it cannot tell."""
-    operator = specifier[:3] if specifier[:3] == "===" else next(
-        (op for op in ("~=", "==", "!=", ">=", "<=", ">", "<")
-         if specifier.startswith(op)), "")
-    wanted = specifier[len(operator):].strip()
+    """Whether an installed version meets one specifier ("numpy>=2.0.2"'s
+    ">=2.0.2", "~=1.4", "==2.*"), as packaging's Specifier.contains does
+    with prereleases=True (pip check's call); None when it cannot tell:
+    a version or specifier packaging would refuse, or one it does not
+    read (a local part in the specifier, over-long numbers)."""
+    operator = next((op for op in SPECIFIER_OPERATORS
+                     if specifier.startswith(op)), "")
+    wanted_text = specifier[len(operator):].strip()
     if operator == "===":
-        return version == wanted
-    if wanted.endswith(".*") and operator in ("==", "!="):
-        prefix = version_key(wanted[:-2])
-        have = version_key(version)
-        if prefix is None or have is None:
-            return None
-        size = len(wanted[:-2].split("."))
-        return (have[:size] == prefix[:size]) == (operator == "==")
-    have, want = version_key(version), version_key(wanted)
-    if have is None or want is None or not operator:
+        return version.lower() == wanted_text.lower() \
+            if wanted_text and not any(c.isspace() for c in wanted_text) \
+            else None
+    have = parse_version(version)
+    wanted = parse_version(wanted_text, wildcard=operator in ("==", "!="))
+    if not operator or have is None or wanted is None or wanted.local:
         return None
     if operator == "~=":
-        size = len(wanted.split(".")) - 1
-        return have >= want and have[:size] == want[:size]
-    return {"==": have == want, "!=": have != want, ">=": have >= want,
-            "<=": have <= want, ">": have > want, "<": have < want}[operator]
+        if len(wanted.release) < 2:
+            return None
+        return compare_versions(have, ">=", wanted) and prefix_matches(
+            have, wanted.epoch, wanted.release[:-1])
+    if wanted.wildcard:
+        matches = prefix_matches(have, wanted.epoch, wanted.release)
+        return matches if operator == "==" else not matches
+    return compare_versions(have, operator, wanted)
+
+
+def prefix_matches(have: Version, epoch: int, release: tuple[int, ...]
+                   ) -> bool:
+    """==1.2.*: the epoch and the first release numbers, padded with
+    zeros, are these (pre-, post- and dev-releases of them match too)."""
+    padded = have.release + (0,) * max(0, len(release) - len(have.release))
+    return have.epoch == epoch and padded[:len(release)] == release
+
+
+def compare_versions(have: Version, operator: str, wanted: Version) -> bool:
+    """One ordered comparison, with PEP 440's exclusions as packaging
+    reads them: <V excludes V's own pre- and dev-releases (unless V is
+    one), >V its post-releases (unless V is one) and its local
+    versions."""
+    mine, theirs = version_key(have), version_key(wanted)
+    if operator in ("==", "!="):
+        return (mine == theirs) == (operator == "==")
+    if operator in (">=", "<="):
+        return mine >= theirs if operator == ">=" else mine <= theirs
+    if operator == "<":
+        if wanted.pre is None and wanted.dev is None:
+            # Below V's earliest release: its first dev release.
+            floor = Version()
+            floor.epoch, floor.release = wanted.epoch, wanted.release
+            floor.post, floor.dev = wanted.post, 0
+            theirs = version_key(floor)
+        return mine < theirs
+    if mine <= theirs:
+        return False
+    return not (wanted.post is None and wanted.dev is None
+                and have.post is not None
+                and version_key(have)[:3] == theirs[:3])
 
 
 def marker_environment() -> dict[str, str]:
@@ -639,23 +882,51 @@ def marker_environment() -> dict[str, str]:
     }
 
 
-def evaluate_marker(marker: str, env: dict[str, str]) -> bool | None:
-    """A PEP 508 marker: comparisons joined by "and", "or" and brackets.
-    None when it names what is not known here (platform_machine, say)."""
+def marker_words(marker: str) -> list[str] | None:
+    """A marker's tokens, as packaging's tokenizer reads them: quoted
+    strings (kept as '"' + their text), brackets, operators and names;
+    None for a character no marker holds, or an unclosed quote."""
     words: list[str] = []
-    # Split on quotes: the odd pieces are the quoted values, kept whole.
-    for number, part in enumerate(marker.replace("'", '"').split('"')):
-        words += ['"' + part] if number % 2 else part.replace(
-            "(", " ( ").replace(")", " ) ").split()
-    result = parse_or(words, env)
+    rest = marker.strip()
+    while rest:
+        first = rest[0]
+        if first in "'\"":
+            end = rest.find(first, 1)
+            if end < 0:
+                return None
+            words.append('"' + rest[1:end])
+        elif first in "()":
+            end = 0
+            words.append(first)
+        else:
+            kind = "<>=!~" if first in "<>=!~" else \
+                "abcdefghijklmnopqrstuvwxyz_."
+            end = len(rest) - len(rest.lstrip(kind)) - 1
+            if end < 0:
+                return None
+            words.append(rest[:end + 1])
+        rest = rest[end + 1:].lstrip()
+    return words
+
+
+def evaluate_marker(marker: str, env: dict[str, str]) -> bool | None:
+    """A PEP 508 marker, read and evaluated as packaging's Marker does:
+    comparisons joined by "and" (before "or") and brackets. None when it
+    is not a marker packaging reads, when it names what is not known
+    here (platform_machine, say), or nests over MAX_DEPTH brackets."""
+    words = marker_words(marker)
+    if not words:
+        return None
+    result = parse_or(words, env, 0)
     return result if not words else None
 
 
-def parse_or(words: list[str], env: dict[str, str]) -> bool | None:
+def parse_or(words: list[str], env: dict[str, str], depth: int
+             ) -> bool | None:
     """Consumes or-joined groups of and-joined comparisons."""
     result: bool | None = False
     while True:
-        group = parse_and(words, env)
+        group = parse_and(words, env, depth)
         result = True if result or group else (
             None if result is None or group is None else False)
         if words[:1] != ["or"]:
@@ -663,15 +934,18 @@ def parse_or(words: list[str], env: dict[str, str]) -> bool | None:
         words.pop(0)
 
 
-def parse_and(words: list[str], env: dict[str, str]) -> bool | None:
+def parse_and(words: list[str], env: dict[str, str], depth: int
+              ) -> bool | None:
     """Consumes and-joined comparisons or bracketed groups."""
     result: bool | None = True
     while True:
         if words[:1] == ["("]:
             words.pop(0)
-            item = parse_or(words, env)
+            if depth >= MAX_DEPTH:
+                return refuse_marker(words)
+            item = parse_or(words, env, depth + 1)
             if words[:1] != [")"]:
-                return None
+                return refuse_marker(words)
             words.pop(0)
         else:
             item = compare_marker(words, env)
@@ -683,28 +957,45 @@ def parse_and(words: list[str], env: dict[str, str]) -> bool | None:
 
 
 def compare_marker(words: list[str], env: dict[str, str]) -> bool | None:
-    """One "variable op value" (either side may be the quoted one)."""
+    """One "variable op value", either side the variable (packaging's
+    _evaluate_markers): a version comparison for the version variables,
+    else == and != compare text, in and not in look for it."""
     if len(words) < 3:
-        words.clear()
-        return None
+        return refuse_marker(words)
     left, op = words.pop(0), words.pop(0)
     if op == "not" and words[:1] == ["in"]:
         op += " " + words.pop(0)
     right = words.pop(0)
-    values = []
-    for side in (left, right):
-        if side.startswith('"'):
-            values.append(side[1:])
-        elif side in env:
-            values.append(env[side])
-        else:
-            return None
-    a, b = values
+    key = right if left.startswith('"') else left
+    if left.startswith('"') == right.startswith('"') \
+            or op not in MARKER_OPERATORS or key not in MARKER_VARIABLES:
+        return refuse_marker(words)     # two strings, or two variables
+    if op in ("~=", "===") and key not in VERSION_VARIABLES:
+        return refuse_marker(words)     # for text, packaging raises
+    if key not in env:
+        return None                     # platform_machine, say
+    a = left[1:] if left.startswith('"') else env[key]
+    b = right[1:] if right.startswith('"') else env[key]
     if op in ("in", "not in"):
         return (a in b) == (op == "in")
-    if "version" in left or "version" in right:
-        return satisfies(a, op + b)
+    answer = satisfies(a, op + b) if key in VERSION_VARIABLES else None
+    if answer is not None:
+        return answer
+    if op in ("~=", "==="):     # not a version: packaging raises
+        return refuse_marker(words)
+    if key in VERSION_VARIABLES and parse_version(b, True) is not None:
+        return None             # a version compared with no version
+    # Text compared as text: packaging's own answers for <, <=, >= and >
+    # changed between its versions, so these are not told.
     return {"==": a == b, "!=": a != b}.get(op)
+
+
+def refuse_marker(words: list[str]) -> bool | None:
+    """A comparison packaging refuses makes the whole marker refused (it
+    raises, whatever "and" and "or" around it): the words left are
+    replaced by one no marker holds, which evaluate_marker refuses."""
+    words[:] = ["(not a marker)"]
+    return None
 
 
 def installed_version(name: str, known: dict[str, str | None]
@@ -722,12 +1013,68 @@ def installed_version(name: str, known: dict[str, str | None]
     return known[name]
 
 
-def requirement_problems(packages: list[Package]
-                         ) -> list[tuple[str, str, str | None]]:
+def split_requirement(line: str) -> tuple[str, str, str, str] | None:
+    """(name, specifiers, URL, marker) of a PEP 508 requirement, split as
+    packaging's Requirement splits it (a URL ends at white space, the
+    marker follows ";"); None when it is not one this script reads."""
+    text = line.strip()
+    cut = len(text) - len(text.lstrip(NAME_CHARACTERS))
+    name, rest = text[:cut], text[cut:].lstrip()
+    if not name or not (name[0] + name[-1]).isalnum():
+        return None
+    if rest.startswith("["):                # extras: no bearing here
+        rest = rest.partition("]")[2].lstrip() if "]" in rest else ";"
+    if rest.startswith("@"):
+        url, _, after = rest[1:].strip().partition(" ")
+        after = after.strip()
+        if not url or after and not after.startswith(";"):
+            return None
+        return name, "", url, after[1:].strip()
+    specifiers, semicolon, marker = rest.partition(";")
+    specifiers = specifiers.strip()
+    if specifiers.startswith("(") and specifiers.endswith(")"):
+        specifiers = specifiers[1:-1].strip()
+    if semicolon and not marker.strip() or "(" in specifiers:
+        return None
+    return name, specifiers, "", marker.strip()
+
+
+def check_requirement(line: str, env: dict[str, str],
+                      known: dict[str, str | None]) -> Unmet | None:
+    """pip check's verdict on one Requires-Dist line: None when it is met
+    or does not apply here (an extra, another platform); else what is
+    wrong, or why this script cannot tell."""
+    parts = split_requirement(line) if len(line) <= MAX_REQUIREMENT \
+        else None
+    if parts is None:
+        return Unmet(shown_requirement(line[:MAX_REQUIREMENT]), None,
+                     "not a requirement this script reads")
+    name, specifiers, url, marker = parts
+    shown = name + (" @ " + shown_url(url) if url
+                    else specifiers.replace(" ", ""))
+    applies = evaluate_marker(marker, env) if marker else True
+    if applies is False:
+        return None
+    if applies is None:
+        return Unmet(clipped(shown, 100), None,
+                     "its marker is not one this script reads")
+    version = installed_version(normalize(name), known)
+    verdicts = [satisfies(version, spec) for spec in
+                specifiers.split(",")] if specifiers and version else []
+    if version is not None and (url or all(verdicts)):
+        return None             # any version meets a URL's requirement
+    problem = Unmet(clipped(shown, 100), escaped(version or "") or None)
+    if version is not None and False not in verdicts:
+        problem.unread = "a version or specifier this script does not read"
+    problem.name = name
+    problem.fix = "" if url else name + specifiers.replace(" ", "")
+    return problem
+
+
+def requirement_problems(packages: list[Package]) -> list[Unmet]:
     """Each unmet requirement of the loaded packages, as pip check finds
-    them: (who requires it, the requirement, the installed version or
-    None). Requirements for extras, other platforms or other Pythons do
-    not count, nor those it cannot read."""
+    them, and those it cannot check. Requirements for extras, other
+    platforms or other Pythons do not count."""
     env = marker_environment()
     known = {normalize(p.dist): p.version for p in packages
              if p.found and not p.hidden_by}
@@ -736,22 +1083,11 @@ def requirement_problems(packages: list[Package]
         if not package.found or package.hidden_by:
             continue
         for line in package.requires:
-            requirement, _, marker = line.partition(";")
-            if marker.strip() and evaluate_marker(marker, env) is not True:
-                continue
-            name = requirement.strip()
-            cut = next((i for i, c in enumerate(name)
-                        if not (c.isalnum() or c in "._-")), len(name))
-            specifiers = name[cut:].partition("]")[2] if "[" in name[
-                cut:cut + 1] else name[cut:]
-            specifiers = specifiers.strip(" ()")
-            version = installed_version(normalize(name[:cut]), known)
-            if version is None or any(
-                    satisfies(version, spec.strip()) is False
-                    for spec in specifiers.split(",") if spec.strip()):
-                problems.append(("%s %s" % (package.dist, package.version),
-                                 name[:cut] + specifiers.replace(" ", ""),
-                                 version))
+            problem = check_requirement(line, env, known)
+            if problem is not None:
+                problem.who = "%s %s" % (package.dist, clipped(
+                    package.version or "(version unknown)", 30))
+                problems.append(problem)
     return problems
 
 
@@ -764,8 +1100,10 @@ def normalize(name: str) -> str:
 
 def version_tuple(text: str) -> tuple[int, ...] | None:
     parts = text.split(".")
-    # isdigit() alone takes "²": int() does not.
-    if not (text.isascii() and all(part.isdigit() for part in parts)):
+    # isdigit() alone takes "²": int() does not; and int() is slow on
+    # thousands of digits (Python refuses over 4300).
+    if not (text.isascii() and all(part.isdigit() and len(part) <= MAX_DIGITS
+                                   for part in parts)):
         return None
     return tuple(int(part) for part in parts)
 
@@ -1256,7 +1594,10 @@ def read_body(reply: "Response") -> tuple[bytes | None, str | None]:
     if declared and not (declared.isdigit() and declared.isascii()):
         return None, "the reply is not valid HTTP (its Content-Length is " \
             "not a number)"
-    if declared and int(declared) > FETCH_LIMIT:
+    # Digits counted before int(): a header of thousands of them is only
+    # too large, never a ValueError.
+    if declared and (len(declared.lstrip("0")) > 12
+                     or int(declared) > FETCH_LIMIT):
         return None, "the body is %s bytes, over the %d MiB limit" % (
             declared, FETCH_LIMIT // (1024 * 1024))
     body = bytearray()
@@ -1399,19 +1740,30 @@ def read_table(text: str) -> tuple["DataFrame | None", str]:
         return None, "the body is empty"
     try:
         if stripped[0] in "[{":
-            frame = pd.read_json(TextBuffer(stripped), orient="records")
+            # precise_float: the numbers as written, to the last bit.
+            frame = pd.read_json(TextBuffer(stripped), orient="records",
+                                 precise_float=True)
             return as_numbers(frame), "JSON"
+        # Only line breaks around a CSV: a tab or separator at the end of
+        # its last line is one of its fields.
+        stripped = text.strip("\r\n")
         separator, decimal, why = csv_dialect(stripped)
         if why:
             return None, why
+        # low_memory=False: one type per column, read whole (in chunks,
+        # pandas warns of mixed types instead).
+        # A separator at the end of every line (spreadsheets write them)
+        # makes a column with no value: it is no column of numbers.
         frame = pd.read_csv(TextBuffer(stripped), sep=separator,
-                            decimal=decimal, index_col=False)
+                            decimal=decimal, index_col=False,
+                            low_memory=False).dropna(axis=1, how="all")
         if all(is_number(str(name).replace(decimal, "."))
                for name in frame.columns):
             # The first line holds numbers: the file has no header.
             frame = pd.read_csv(TextBuffer(stripped), sep=separator,
                                 decimal=decimal, index_col=False,
-                                header=None)
+                                header=None, low_memory=False
+                                ).dropna(axis=1, how="all")
         return as_numbers(frame), "CSV"
     except Exception as error:  # pandas' parsers raise many kinds
         if "too big" in str(error):
@@ -1425,35 +1777,114 @@ def csv_dialect(text: str) -> tuple[str, str, str]:
     """(field separator, decimal mark, "") of a CSV, or why it cannot be
     told. Europe writes 20,5 and separates fields with ";": pandas' own
     guess would take "20,5" for two fields (and its first for an index),
-    silently analysing other numbers than the column named."""
-    lines = [line for line in text.splitlines()[:200] if line.strip()]
-    if '"' in text[:65536]:
-        return ",", ".", ""         # quoted fields: pandas reads them
-    for separator in (";", "\t"):
-        if all(separator in line for line in lines):
-            decimal = "," if any(has_decimal_comma(field) for line in lines
-                                 for field in line.split(separator)) else "."
-            return separator, decimal, ""
-    header, rows = lines[0].count(","), [line.count(",") for line in lines]
-    if len(set(rows)) == 1:
+    silently analysing other numbers than the column named. Fields are
+    split as pandas' C parser splits them: a '"' opens and closes a
+    quoted field, "" inside one is a '"'."""
+    records = csv_records(text, 200)
+    for separator in (";", "\t", "|"):
+        counts = {len(csv_fields(record, separator)) for record in records}
+        if len(counts) == 1 and counts != {1}:
+            return separator, decimal_mark(records, separator), ""
+    return comma_dialect(records)
+
+
+def csv_records(text: str, limit: int) -> list[str]:
+    """The first non-blank records of a CSV: its lines (ended as pandas
+    ends them: \\n, \\r\\n or \\r), joined while a quoted field is open."""
+    records: list[str] = []
+    pending = ""
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        pending = pending + "\n" + line if pending else line
+        if pending.count('"') % 2 == 0:
+            if pending.strip():
+                records.append(pending)
+            pending = ""
+        if len(records) == limit:
+            break
+    return records + ([pending] if pending.strip() else [])
+
+
+def csv_fields(record: str, separator: str) -> list[str]:
+    """A record's fields, unquoted."""
+    fields = []
+    current = ""
+    quoted = False
+    for character in record:
+        if character == '"':
+            quoted = not quoted
+        elif character == separator and not quoted:
+            fields.append(current)
+            current = ""
+            continue
+        current += character
+    fields.append(current)
+    return [field.strip() for field in fields]
+
+
+def unquoted(field: str) -> str:
+    """A field's text: "12,5" is 12,5."""
+    if len(field) >= 2 and field[0] == field[-1] == '"':
+        return field[1:-1].replace('""', '"')
+    return field
+
+
+def decimal_mark(records: list[str], separator: str) -> str:
+    """"," when a field reads as a number written with a decimal comma."""
+    return "," if any(has_decimal_comma(unquoted(field))
+                      for record in records
+                      for field in csv_fields(record, separator)) else "."
+
+
+def comma_dialect(records: list[str]) -> tuple[str, str, str]:
+    """The dialect of a CSV that has no other separator: comma-separated,
+    or a single column of numbers with decimal commas."""
+    rows = [len(csv_fields(record, ",")) for record in records]
+    header = rows[0]
+    alone = next((c for c in (";", "\t", "|", "\x1f")
+                  if not any(c in record for record in records)), "")
+    quoted_commas = decimal_mark(records, ",") == ","
+    if len(set(rows)) == 1 and not quoted_commas:
         return ",", ".", ""
-    if header == 0 and set(rows[1:]) == {1} and all(
-            has_decimal_comma(line) for line in lines[1:]):
-        if all(len(line.strip().partition(",")[2]) == 3
-               for line in lines[1:]):
+    if len(set(rows)) == 1 and header == 1 and alone:
+        return alone, ",", ""       # one column of "20,5" in quotes
+    if len(set(rows)) == 1:
+        return "", "", "its numbers are written with decimal commas in " \
+            "a comma-separated file: separate the fields with ';'"
+    split = decimal_comma_column(records, rows)
+    if split:
+        if all(len(record.partition(",")[2]) == 3 for record in split):
             # 1,000 ... 1,049: thousands or decimals? Not a guess to make.
             return "", "", "its numbers read as thousands (1,000) as well " \
                 "as decimals (1,000 = 1.0): write 1000 or 1.000"
-        return ";", ",", ""         # one column of decimal commas
+        if alone:
+            return alone, ",", ""   # one column of decimal commas
     if set(rows[1:]) == {header + 1}:
         return "", "", "its rows have one field more than its header: " \
             "decimal commas in a comma-separated file? Separate the " \
             "fields with ';'"
     line = next(number for number, count in enumerate(rows, 1)
                 if count != header)
-    fields = rows[line - 1] + 1
+    fields = rows[line - 1]
     return "", "", "its line %d has %d field%s, its header %d" % (
-        line, fields, "" if fields == 1 else "s", header + 1)
+        line, fields, "" if fields == 1 else "s", header)
+
+
+def decimal_comma_column(records: list[str], rows: list[int]) -> list[str]:
+    """The records written with a decimal comma (20,5) when a CSV is one
+    column of numbers, a header of one field perhaps first; [] when it
+    is not."""
+    start = 1 if rows[0] == 1 and not is_number(unquoted(
+        records[0].strip())) else 0
+    values = [(record.strip(), count)
+              for record, count in zip(records[start:], rows[start:])]
+    split = [record for record, count in values if count == 2]
+    if all(count <= 2 for _, count in values) \
+            and all(has_decimal_comma(record) for record in split) \
+            and all(is_number(unquoted(record))
+                    or has_decimal_comma(unquoted(record))
+                    for record, count in values if count == 1):
+        return split
+    return []
 
 
 def has_decimal_comma(field: str) -> bool:
@@ -1812,7 +2243,7 @@ def ends_like_a_png(path: str) -> bool:
 def dependency_lines(packages: list[Package]) -> list[str]:
     lines = ["Checking dependencies:"]
     for package in packages:
-        version = escaped(package.version or "version unknown")
+        version = clipped(package.version or "version unknown", 40)
         if not package.found:
             lines.append("[MISSING] %s - needed for %s"
                          % (package.dist, package.role.lower()))
@@ -1857,7 +2288,7 @@ def comparison_lines(comparison: Comparison) -> list[str]:
     header = ("package", "installed", "requirements.txt", "poetry.lock",
               "installed by", "verdict")
     table = [header] + [
-        (package.dist, escaped(package.version or "-"), pin_cell(pinned),
+        (package.dist, clipped(package.version or "-", 40), pin_cell(pinned),
          pin_cell(locked), clipped(package.installer or "-", 20),
          judge_versions(package.version if package.found else None,
                         pinned, locked))
@@ -1923,36 +2354,47 @@ def copies_lines(packages: list[Package]) -> list[str]:
              "sys.path):"]
     for package in packages:
         copies = package.copies if len(package.copies) > 1 else []
-        for folder, version in copies:
-            loads = not package.hidden_by and is_inside(package.origin,
-                                                        folder)
+        for number, (folder, version) in enumerate(copies):
+            loads = not package.hidden_by and number == package.loaded_copy
             lines.append("  %s %s in %s: %s" % (
-                package.dist, escaped(version), escaped(folder),
+                package.dist, clipped(version, 30), escaped(folder),
                 "loads" if loads else "hidden"))
     return lines
 
 
-def requirement_lines(problems: list[tuple[str, str, str | None]],
-                      here: str) -> list[str]:
-    """Unmet requirements, worded as pip check words them, and the
-    command that installs what they ask for (into this venv; from a
-    global interpreter, into a new one, as pip_command does)."""
+def requirement_lines(problems: list[Unmet], here: str) -> list[str]:
+    """Unmet requirements, worded as pip check words them (MAX_REPORTED
+    at most, then how many more), and the command that installs what the
+    shown ones ask for (into this venv; from a global interpreter, into a
+    new one, as pip_command does)."""
     lines = ["Requirements of the installed packages (as pip check reads "
              "them):"]
-    for who, requirement, version in problems:
-        name = requirement.rstrip("<>=!~,.*0123456789 ")
-        lines.append("%s requires %s, %s" % (
-            who, escaped(requirement), "which is not installed"
-            if version is None else "but %s %s is installed" % (
-                name, escaped(version))))
-    specs = " ".join(quoted(requirement) for _, requirement, _ in problems)
-    lines.append("Fix: " + pip_command(here + "requirements.txt",
-                                       here + "loading.py", specs))
+    shown = problems[:MAX_REPORTED]
+    for problem in shown:
+        if problem.unread:
+            lines.append("%s requires %s: not checked (%s)" % (
+                problem.who, problem.requirement, problem.unread))
+        elif problem.installed is None:
+            lines.append("%s requires %s, which is not installed" % (
+                problem.who, problem.requirement))
+        else:
+            lines.append("%s requires %s, but %s %s is installed" % (
+                problem.who, problem.requirement, problem.name,
+                clipped(problem.installed, 30)))
+    if len(problems) > len(shown):
+        lines.append("... and %d more" % (len(problems) - len(shown)))
+    fixes = [p.fix for p in shown if p.fix and not p.unread]
+    if fixes:
+        lines.append("Fix: " + pip_command(
+            here + "requirements.txt", here + "loading.py",
+            " ".join(quoted(fix) for fix in fixes)))
+    if any(not p.fix and not p.unread for p in shown):
+        lines.append("A requirement installed from a URL is shown without "
+                     "its credentials: install it from the URL you hold.")
     return lines
 
 
-def broken_lines(package: Package,
-                 problems: list[tuple[str, str, str | None]]) -> list[str]:
+def broken_lines(package: Package, problems: list[Unmet]) -> list[str]:
     """What to do about a package that is installed but fails to import."""
     reinstall = "%s -m pip install --force-reinstall %s" % (
         quoted(sys.executable), package.dist)
@@ -2063,7 +2505,8 @@ def run(options: Options) -> int:
         return 1
     broken = [package for package in packages if package.broken]
     if broken:
-        show([""] + broken_lines(broken[0], problems))
+        unmet = [problem for problem in problems if not problem.unread]
+        show([""] + broken_lines(broken[0], unmet))
     if hidden or broken:
         return 1
     data, error = load_data(options)

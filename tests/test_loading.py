@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import (canary, clean_env, clean_global_python, interruptible,
@@ -2137,7 +2137,8 @@ def test_unmet_requirements_are_told_as_pip_check_tells_them(
         "numpy>=2.0.2", "tzdata>=2022.7", "pytest>=7; extra == 'test'",
         "numpy<1; python_version < '3.0'",
         # A marker it cannot evaluate here is not counted: pip would read
-        # platform_machine; this script cannot, and does not guess.
+        # platform_machine; this script cannot, does not guess, and says
+        # so in one line.
         "numpy>=99; platform_machine == 'x86_64'",
         "numpy (>=1.0,!=1.26.3) ; sys_platform != 'nonesuch'"]},
         versions={"numpy": "1.26.4"})
@@ -2147,6 +2148,8 @@ def test_unmet_requirements_are_told_as_pip_check_tells_them(
                    " pip check reads them):")[1:] == [
         "pandas 9.9.9 requires numpy>=2.0.2, but numpy 1.26.4 is installed",
         "pandas 9.9.9 requires tzdata>=2022.7, which is not installed",
+        "pandas 9.9.9 requires numpy>=99: not checked (its marker is not "
+        "one this script reads)",
         "Fix: %s -m ensurepip && %s -m pip install 'numpy>=2.0.2' "
         "'tzdata>=2022.7'" % (python, python)]
 
@@ -2172,8 +2175,10 @@ def test_a_package_broken_by_an_unmet_requirement_is_not_reinstalled(
     ("1.4.5", "~=1.4", True), ("2.0", "~=1.4", False),
     ("1.4.5", "~=1.4.2", True), ("1.5.0", "~=1.4.2", False),
     ("2.3.1", "==2.*", True), ("3.0", "==2.*", False),
-    ("2.3.1", "!=2.3.*", False), ("1.0.post1", ">1.0", True),
-    ("1.0.dev0", "<1.0", True), ("1.0+local", "==1.0", True),
+    ("2.3.1", "!=2.3.*", False), ("1.0.post1", ">1.0.dev0", True),
+    # PEP 440: >V excludes V's post-releases, <V its pre-releases.
+    ("1.0.post1", ">1.0", False), ("1.0.dev0", "<1.0", False),
+    ("0.9", "<1.0", True), ("1.0+local", "==1.0", True),
     ("3", "<4", True), ("1.21.1", "<3,>=1.21.1".split(",")[1], True),
     ("weird", ">=1", None),
     # isdigit() takes "²", int() does not: not a version it reads.
@@ -2217,3 +2222,837 @@ def test_what_comes_before_the_installed_packages(
         "safe_path": False, "isolated": 0})())
     assert loading.path_origins() == {first: origin,
                                       "/opt/extra": "PYTHONPATH"}
+
+
+# --- Differential tests: each re-implementation against the real tool -------
+#
+# Generated inputs, a small fixed budget in the ordinary run and a larger
+# one with MATRIX_DEEP=1; the script must give the real tool's answer, or
+# refuse in one line what it does not read.
+
+DEEP = os.environ.get("MATRIX_DEEP") == "1"
+
+
+def budget(ordinary: int, deep: int) -> settings:
+    return settings(max_examples=deep if DEEP else ordinary, deadline=None,
+                    derandomize=True, database=None,
+                    suppress_health_check=list(HealthCheck))
+
+
+# PEP 440 versions as people write them: every spelling packaging takes,
+# and a few it refuses.
+SEPARATOR = st.sampled_from(["", ".", "-", "_"])
+NUMBER = st.one_of(st.integers(0, 12).map(str), st.sampled_from(
+    ["00", "007", "2024", "1" * 31, "9" * 40]))
+PRE = st.tuples(SEPARATOR, st.sampled_from(
+    ["a", "b", "rc", "c", "alpha", "beta", "pre", "preview", "A", "RC"]),
+    SEPARATOR, st.one_of(st.just(""), NUMBER)).map("".join)
+POST = st.one_of(st.tuples(st.just("-"), NUMBER).map("".join), st.tuples(
+    SEPARATOR, st.sampled_from(["post", "rev", "r", "POST"]), SEPARATOR,
+    st.one_of(st.just(""), NUMBER)).map("".join))
+DEV = st.tuples(SEPARATOR, st.sampled_from(["dev", "DEV"]), SEPARATOR,
+                st.one_of(st.just(""), NUMBER)).map("".join)
+LOCAL = st.tuples(st.just("+"), st.sampled_from(
+    ["local", "ubuntu.1", "abc-2_x", "1.0", "", "a..b", "é"])).map("".join)
+# Mostly the same few releases, so that a version and a specifier often
+# share one and meet PEP 440's exclusions (>1.0 and 1.0.post1).
+RELEASE = st.one_of(st.sampled_from(["1", "1.0", "1.0.0", "0.9", "1.1"]),
+                    st.lists(NUMBER, min_size=1, max_size=5).map(".".join))
+VERSION_TEXT = st.tuples(
+    st.sampled_from(["", "", "", "v", "V", " "]),
+    st.sampled_from(["", "", "", "", "1!", "0!", "x!"]), RELEASE,
+    st.one_of(st.just(""), PRE), st.one_of(st.just(""), POST),
+    st.one_of(st.just(""), DEV), st.one_of(st.just(""), st.just(""), LOCAL),
+    st.sampled_from(["", "", "", "", " ", ".", "-", "x", "\u00b2"]),
+).map("".join)
+SPECIFIER_TEXT = st.tuples(
+    st.sampled_from(["==", "!=", ">=", "<=", ">", "<", "~=", "===", "=",
+                     ""]), st.sampled_from(["", "", " "]),
+    st.one_of(VERSION_TEXT, RELEASE.map(lambda r: r + ".*"),
+              VERSION_TEXT.map(lambda v: v + ".*"))).map("".join)
+
+
+def too_long(text: str) -> bool:
+    """Whether text holds a number of more digits than the script reads."""
+    run = 0
+    for character in text:
+        run = run + 1 if character in "0123456789" else 0
+        if run > loading.MAX_DIGITS:
+            return True
+    return False
+
+
+def packaging_contains(version: str, specifier: str) -> "bool | None":
+    """pip check's own call: Specifier.contains(..., prereleases=True);
+    None when packaging refuses the version or the specifier."""
+    from packaging.specifiers import InvalidSpecifier, Specifier
+    from packaging.version import InvalidVersion, Version
+    try:
+        spec = Specifier(specifier)
+        if spec.operator != "===":
+            Version(version)
+    except (InvalidSpecifier, InvalidVersion, ValueError):
+        return None
+    return spec.contains(version, prereleases=True)
+
+
+@budget(400, 5000)
+@given(version=VERSION_TEXT, specifier=SPECIFIER_TEXT)
+def test_specifiers_agree_with_packaging(version: str, specifier: str
+                                         ) -> None:
+    """The same verdict as packaging; a refusal (None) only where
+    packaging refuses too, or for what the script says it does not read:
+    numbers of over MAX_DIGITS digits, a specifier with a local part."""
+    pytest.importorskip("packaging")
+    expected = packaging_contains(version, specifier)
+    got = loading.satisfies(version, specifier)
+    if got is None:
+        assert expected is None or too_long(version + specifier) \
+            or "+" in specifier, (version, specifier, expected)
+    else:
+        assert got is expected, (version, specifier, expected)
+
+
+MARKER_VALUES = {
+    "python_version": ["3", "3.8", "3.10", "3.11", "3.12", "3.13", "3.9",
+                       "2.7", "3.*", "3.11.*", "4", "3.11.0", "x"],
+    "python_full_version": ["3.11.7", "3.10.0", "3.12.1rc1", "3.13.0",
+                            "3.11", "3.11.*", "3.14.0a1"],
+    "sys_platform": ["linux", "win32", "darwin", "lin", "emscripten"],
+    "platform_system": ["Linux", "Windows", "Darwin"],
+    "os_name": ["posix", "nt", "po"],
+    "implementation_name": ["cpython", "pypy", "c"],
+    "platform_python_implementation": ["CPython", "PyPy"],
+    "extra": ["test", "", "doc"],
+    "platform_machine": ["x86_64", "aarch64"],
+}
+MARKER_OPS = ["==", "!=", "<", "<=", ">", ">=", "~=", "===", "in",
+              "not in"]
+
+
+@st.composite
+def comparisons(draw: st.DrawFn) -> str:
+    variable = draw(st.sampled_from(sorted(MARKER_VALUES)))
+    value = draw(st.sampled_from(MARKER_VALUES[variable]))
+    quote = draw(st.sampled_from(['"', "'"]))
+    op = draw(st.sampled_from(MARKER_OPS))
+    space = draw(st.sampled_from([" ", "", "  "]))
+    literal = quote + value + quote
+    sides = [variable, literal]
+    if draw(st.integers(0, 4)) == 0:
+        sides.reverse()         # "3.8" < python_version
+    return sides[0] + space + op + space + sides[1]
+
+
+MARKERS = st.recursive(
+    comparisons(),
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from([" and ", " or "]), inner).map(
+            "".join),
+        inner.map(lambda m: "(" + m + ")")),
+    max_leaves=6)
+
+
+def refusable(marker: str) -> bool:
+    """What the script says it cannot tell: a variable sys does not
+    give, and text compared by order (packaging's answer for it changed
+    between its versions)."""
+    from packaging.version import InvalidVersion, Version
+    if "platform_machine" in marker:
+        return True
+    if any(op in marker for op in ("<", ">", "~=", "===")):
+        return True
+    # A version variable against what is no version: packaging raised,
+    # and now answers False.
+    for literal in marker.replace("'", '"').split('"')[1::2]:
+        try:
+            Version(literal)
+        except InvalidVersion:
+            if "version" in marker:
+                return True
+    return False
+
+
+@budget(300, 5000)
+@given(marker=MARKERS)
+def test_markers_agree_with_packaging(marker: str) -> None:
+    packaging_markers = pytest.importorskip("packaging.markers")
+    env = loading.marker_environment()
+    full = dict(packaging_markers.default_environment())
+    full.update(env)
+    try:
+        expected = packaging_markers.Marker(marker).evaluate(full)
+    except Exception:   # InvalidMarker, UndefinedComparison and the like
+        expected = None
+    got = loading.evaluate_marker(marker, env)
+    if got is None:
+        assert expected is None or refusable(marker), (marker, expected)
+    else:
+        assert got is expected, (marker, expected)
+
+
+def test_a_marker_nested_beyond_reason_is_refused_not_a_crash() -> None:
+    env = loading.marker_environment()
+    deep = "(" * 3000 + 'python_version >= "3"' + ")" * 3000
+    assert loading.evaluate_marker(deep, env) is None
+    shallow = "(" * 20 + 'python_version >= "3"' + ")" * 20
+    assert loading.evaluate_marker(shallow, env) is True
+
+
+# What import loads, and whose files those are: the script's answer and
+# the real one, from one interpreter started with -S (no site-packages of
+# its own) whose sys.path is the generated layout: PYTHONPATH folders,
+# then a site folder added as site adds one (its .pth files read).
+IMPORT_PROBE = r"""
+import importlib.util, json, site, sys
+from importlib import metadata
+site.addsitedir(sys.argv[2])
+spec = importlib.util.spec_from_file_location("probe_loading", sys.argv[1])
+loading = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(loading)
+package = loading.find_package("pandas", "pandas", "Data manipulation",
+                               loading.path_origins())
+shown = loading.dependency_lines([package])[1]
+copies = loading.copies_lines([package])[1:]
+import pandas
+loaded = getattr(pandas, "__file__", None) or list(pandas.__path__)[0]
+provider = None
+for distribution in metadata.distributions():
+    for name in distribution.files or []:
+        if str(distribution.locate_file(name)) == loaded:
+            provider = provider or distribution
+print(json.dumps({"shown": shown, "copies": copies, "loaded": loaded,
+                  "version": provider and provider.version,
+                  "folder": provider and str(provider.locate_file(""))}))
+"""
+
+MODULE_KINDS = ("none", "none", "package", "module", "namespace")
+METADATA_KINDS = ("dist-info", "egg-info", "egg-info file")
+
+
+@st.composite
+def import_layouts(draw: st.DrawFn) -> list[dict[str, object]]:
+    """Folders in sys.path order (PYTHONPATH ones, the site folder, one a
+    .pth names): in each, pandas or not (a package, a module, a namespace
+    folder) and installed records of it: the one that lists its files,
+    and leftovers that list none."""
+    count = draw(st.integers(1, 4))
+    folders = []
+    for number in range(count):
+        kind = draw(st.sampled_from(MODULE_KINDS))
+        leftovers = draw(st.lists(st.tuples(
+            st.sampled_from(METADATA_KINDS), st.sampled_from(
+                ["0.1", "1.5.3", "2.0rc1"])), max_size=2))
+        owner = None
+        if kind != "none":
+            # A record with no list of files is taken at its word (the
+            # script's rule for records made by hand): the leftovers
+            # beside a module list their own files only.
+            leftovers = [(k, v) for k, v in leftovers if k != "egg-info file"]
+        if kind in ("package", "module"):
+            owner = draw(st.sampled_from(("dist-info", "egg-info", None)))
+            if owner is None and leftovers:
+                owner = "dist-info"     # one record in its folder lists it
+        folders.append({"kind": kind, "owner": owner, "leftovers": leftovers,
+                        "version": "%d.%d.%d" % (number + 2, number, 1)})
+    return folders
+
+
+def write_layout(root: Path, folders: list[dict[str, object]]
+                 ) -> tuple[list[Path], Path]:
+    """The layout on disk: (PYTHONPATH folders, site folder). The last
+    folder is the site folder, the one before it may be named in a .pth
+    of it (read after it, as site appends it)."""
+    paths = [root / ("folder%d" % number) for number in range(len(folders))]
+    for path, folder in zip(paths, folders):
+        path.mkdir()
+        files = []
+        if folder["kind"] == "package":
+            (path / "pandas").mkdir()
+            (path / "pandas" / "__init__.py").write_text("")
+            files = ["pandas/__init__.py"]
+        elif folder["kind"] == "module":
+            (path / "pandas.py").write_text("")
+            files = ["pandas.py"]
+        elif folder["kind"] == "namespace":
+            (path / "pandas").mkdir()
+        if folder["owner"] == "dist-info":
+            info = path / ("pandas-%s.dist-info" % folder["version"])
+            info.mkdir()
+            (info / "METADATA").write_text("Metadata-Version: 2.1\nName: "
+                                           "pandas\nVersion: %s\n"
+                                           % folder["version"])
+            (info / "RECORD").write_text("".join(
+                name + ",,\n" for name in files))
+        elif folder["owner"] == "egg-info":
+            info = path / ("pandas-%s.egg-info" % folder["version"])
+            info.mkdir()
+            (info / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: "
+                                           "pandas\nVersion: %s\n"
+                                           % folder["version"])
+            (info / "SOURCES.txt").write_text("".join(
+                name + "\n" for name in files))
+        for kind, version in folder["leftovers"]:   # type: ignore
+            write_leftover(path, kind, version)
+    site_folder = paths[-1]
+    if len(paths) > 2:      # the one before the site folder: from a .pth
+        (site_folder / "extra.pth").write_text(str(paths[-2]) + "\n")
+        return paths[:-2], site_folder
+    return paths[:-1], site_folder
+
+
+def write_leftover(path: Path, kind: str, version: str) -> None:
+    """An old version's record, its files gone."""
+    text = "Metadata-Version: 2.1\nName: pandas\nVersion: %s\n" % version
+    if kind == "egg-info file":
+        (path / ("pandas-%s-py3.egg-info" % version)).write_text(text)
+        return
+    suffix = ".dist-info" if kind == "dist-info" else ".egg-info"
+    info = path / ("pandas-%s%s" % (version, suffix))
+    info.mkdir(exist_ok=True)
+    if kind == "dist-info":
+        (info / "METADATA").write_text(text)
+        (info / "RECORD").write_text(info.name + "/METADATA,,\n")
+    else:
+        (info / "PKG-INFO").write_text(text)
+        (info / "SOURCES.txt").write_text("setup.py\n")
+
+
+@budget(25, 400)
+@given(layout=import_layouts())
+def test_which_copy_loads_agrees_with_import(layout) -> None:
+    """The version shown is that of the distribution whose files import
+    really loads; a module no distribution provides is [HIDDEN] when it
+    comes from PYTHONPATH, else shown without a version."""
+    import json
+    import tempfile
+    with tempfile.TemporaryDirectory() as temporary:
+        root = Path(temporary)
+        pythonpath, site_folder = write_layout(root, layout)
+        done = run([sys.executable, "-S", "-c", IMPORT_PROBE,
+                    str(ROOT / "ex01" / "loading.py"), str(site_folder)],
+                   env={"PYTHONPATH": os.pathsep.join(map(str, pythonpath))},
+                   cwd=root)
+        if "No module named 'pandas'" in done.stderr:
+            return                  # nothing to load: nothing to compare
+        assert done.returncode == 0, done.stderr
+        seen = json.loads(done.stdout)
+    shown, version = seen["shown"], seen["version"]
+    if version is not None:
+        assert shown == "[OK] pandas (%s) - Data manipulation ready" \
+            % version, (layout, seen)
+        assert not seen["copies"] or "  pandas %s in %s: loads" % (
+            version, seen["folder"]) in seen["copies"], (layout, seen)
+    elif any(seen["loaded"].startswith(str(p) + "/") for p in pythonpath):
+        assert shown.startswith("[HIDDEN] pandas ("), (layout, seen)
+    else:
+        assert shown == "[OK] pandas (version unknown) - Data manipulation "\
+            "ready", (layout, seen)
+    assert sum(line.endswith(": loads") for line in seen["copies"]) <= 1
+
+
+# pip check itself against the script, over generated sets of installed
+# metadata: records written by hand into a venv's site-packages.
+REQUIREMENT_PROBE = r"""
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("probe_loading", sys.argv[1])
+loading = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(loading)
+packages = [loading.find_package(*row, {}) for row in loading.PACKAGES]
+found = []
+for problem in loading.requirement_problems(packages):
+    kind = "unread" if problem.unread else (
+        "missing" if problem.installed is None else "conflict")
+    found.append([problem.who.split()[0], problem.name, kind])
+print(json.dumps(found))
+"""
+OTHERS = ("tzdata", "six", "idna")
+INSTALLED_VERSIONS = st.sampled_from(["1.0", "1.26.4", "2.0.2", "2.1rc1",
+                                      "0.9.post1", "3.0.dev2", "2!1.0"])
+REQUIREMENT_SPECS = st.lists(st.tuples(
+    st.sampled_from(["==", "!=", ">=", "<=", ">", "<", "~="]),
+    st.sampled_from(["1.0", "1.26", "2.0.2", "2.1rc1", "0.9", "3.0",
+                     "2!0.5"])).map("".join), max_size=2).map(",".join)
+REQUIREMENT_MARKERS = st.sampled_from([
+    "", "", "", 'python_version < "3.0"', "extra == 'test'",
+    'sys_platform == "win32"', 'python_version >= "3"',
+    '"3.8" < python_version', 'os_name == "posix" and python_version > "3"'])
+
+
+@st.composite
+def requirement_lines_of(draw: st.DrawFn) -> str:
+    name = draw(st.sampled_from(["numpy", "tzdata", "six", "Six", "idna",
+                                 "python_dateutil"]))
+    if draw(st.integers(0, 9)) == 0:
+        spec = " @ https://user:tok@example.com/%s.whl" % name
+    else:
+        spec = draw(REQUIREMENT_SPECS)
+        if spec and draw(st.booleans()):
+            spec = " (" + spec + ")"
+    marker = draw(REQUIREMENT_MARKERS)
+    return name + spec + (" ; " + marker if marker else "")
+
+
+def write_record(site: Path, name: str, version: str,
+                 requires: list[str]) -> None:
+    info = site / ("%s-%s.dist-info" % (name, version))
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: %s\nVersion: %s\n%s" % (
+            name, version, "".join("Requires-Dist: %s\n" % line
+                                   for line in requires)))
+    module = dict(FAKES).get(name)
+    (info / "RECORD").write_text("%s/__init__.py,,\n" % module
+                                 if module else "")
+
+
+@pytest.fixture(scope="module")
+def check_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("pip")
+    folder = tmp_path_factory.mktemp("pip-check")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip",
+                    str(folder / "env")], check=True, timeout=120)
+    return folder / "env"
+
+
+@budget(4, 40)
+@given(installed=st.fixed_dictionaries(
+    {dist: INSTALLED_VERSIONS for dist, _ in FAKES},
+    optional={other: INSTALLED_VERSIONS for other in OTHERS}),
+    requires=st.fixed_dictionaries({dist: st.lists(requirement_lines_of(),
+                                                   max_size=3)
+                                    for dist, _ in FAKES}))
+def test_unmet_requirements_agree_with_pip_check(check_venv: Path,
+                                                 installed, requires) -> None:
+    import json
+    site = site_packages(check_venv)
+    for entry in site.iterdir():
+        shutil.rmtree(entry)
+    for dist, module in FAKES:
+        (site / module).mkdir()
+        (site / module / "__init__.py").write_text("")
+    for name, version in installed.items():
+        write_record(site, name, version, requires.get(name, []))
+    checked = subprocess.run(
+        [sys.executable, "-m", "pip", "--python",
+         str(venv_python(check_venv)), "check"], capture_output=True,
+        text=True, timeout=120, env=clean_env())
+    expected = set()
+    for line in checked.stdout.splitlines():
+        words = line.split()
+        if len(words) >= 4 and words[2] in ("requires", "has"):
+            wanted = words[3] if words[2] == "requires" else words[4]
+            kind = "missing" if "not installed" in line else "conflict"
+            name = wanted[:len(wanted) - len(wanted.lstrip(
+                loading.NAME_CHARACTERS))]
+            expected.add((words[0], loading.normalize(name), kind))
+    done = run([str(venv_python(check_venv)), "-c", REQUIREMENT_PROBE,
+                str(ROOT / "ex01" / "loading.py")])
+    assert done.returncode == 0, done.stderr
+    found = {(who, loading.normalize(name), kind)
+             for who, name, kind in json.loads(done.stdout)}
+    unread = {(who, name) for who, name, kind in found if kind == "unread"}
+    expected = {row for row in expected if row[0] in dict(FAKES)
+                and row[:2] not in unread}
+    assert {row for row in found if row[2] != "unread"} == expected, (
+        checked.stdout, installed, requires)
+
+
+# Columns of numbers as spreadsheets and databases export them: the
+# numbers analysed are exactly the ones written, or the file is refused
+# in one line that names why; never a raw warning.
+NUMBER_TEXT = st.tuples(st.sampled_from(["", "", "-", "+"]),
+                        st.integers(0, 10 ** 6),
+                        st.one_of(st.just(""), st.integers(0, 10 ** 4).map(
+                            lambda n: "." + str(n)),
+                            st.sampled_from([".5", ".25", ".0", ".125"]))
+                        ).map(lambda t: t[0] + str(t[1]) + t[2])
+
+
+@st.composite
+def csv_exports(draw: st.DrawFn) -> tuple[bytes, list[float], str, str]:
+    """(body, the numbers written, how it was written, the refusal it
+    may earn: "" when it must be read)."""
+    numbers = draw(st.lists(NUMBER_TEXT, min_size=10, max_size=30))
+    separator = draw(st.sampled_from([",", ";", "\t", "|"]))
+    decimal = draw(st.sampled_from([".", ","]))
+    quoting = draw(st.sampled_from(["none", "all", "text", "header"]))
+    header = draw(st.sampled_from(["value", "Wert", "v (mV)", ""]))
+    # Without a header, a first line with text is read as one (as
+    # "city,2024" is): a second column comes with a header.
+    extra = draw(st.sampled_from(["", "label", "date"])) if header else ""
+    trailing = draw(st.booleans())      # a separator ending every line
+    ending = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    bom = draw(st.booleans())
+
+    def cell(text: str, numeric: bool) -> str:
+        if quoting == "all" or quoting == "text" and not numeric:
+            return '"' + text + '"'
+        return text
+
+    rows = []
+    if header:
+        names = [header] + ([extra] if extra else [])
+        rows.append([('"%s"' % n if quoting != "none" else n)
+                     for n in names])
+    for number, text in enumerate(numbers):
+        row = [cell(text.replace(".", decimal), True)]
+        if extra == "label":
+            row.append(cell("item %d" % number, False))
+        elif extra == "date":
+            row.append(cell("2024-01-%02d" % (number + 1), False))
+        rows.append(row)
+    body = ending.join(separator.join(row) + (separator if trailing else "")
+                       for row in rows) + draw(st.sampled_from(["", ending]))
+    refusal = ""
+    commas = decimal == "," and any("." in text for text in numbers)
+    if commas and separator == "," and (extra or trailing
+                                        or quoting in ("none", "text")):
+        refusal = "decimal commas"
+    if commas and separator == "," and not extra and not trailing \
+            and quoting in ("none", "text") and all(
+                len(text.partition(".")[2]) == 3 for text in numbers):
+        refusal = "thousands"
+    how = repr((separator, decimal, quoting, header, extra, trailing,
+                ending, bom))
+    return ((b"\xef\xbb\xbf" if bom else b"") + body.encode(),
+            [float(text) for text in numbers], how, refusal)
+
+
+@budget(150, 3000)
+@given(export=csv_exports())
+def test_exported_columns_are_read_as_written(export) -> None:
+    import warnings
+    body, numbers, how, refusal = export
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data, why = loading.numbers_from_text(body.decode("utf-8-sig"))
+    assert [str(w.message) for w in caught] == [], how
+    if data is None:
+        assert refusal, (how, why)
+        assert why.isprintable() and any(
+            cause in why for cause in ("decimal comma", "thousands",
+                                       "fields, its header")), (how, why)
+        return
+    assert data.values.tolist() == numbers, (how, body)
+
+
+# --- Findings: which copy loads, requirements, CSV ---------------------------
+
+def test_a_folder_whose_name_starts_like_the_scripts_is_not_inside_it(
+        run_script, tmp_path: Path, fresh_venv) -> None:
+    """The script in tmp/ex01, the packages in tmp/ex01_env: a path that
+    merely starts with the script's folder name is not in that folder."""
+    venv = fresh_venv("ex01_env")
+    for dist, module in FAKES:
+        plant(venv, dist, module, version="2.4.6")
+    ex01 = tmp_path / "ex01"
+    shutil.copytree(ROOT / "ex01", ex01)
+    done = run_script(ex01 / "loading.py", python=venv_python(venv))
+    assert dependency_lines(done.lines)[3] == \
+        "[OK] numpy (2.4.6) - Numerical computation ready"
+    assert not any(line.startswith("[HIDDEN]") for line in done.lines)
+    assert not loading.is_inside("/a/numpy2/__init__.py", "/a/numpy")
+    assert loading.is_inside("/a/numpy/__init__.py", "/a/numpy/")
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="-P is 3.11's")
+def test_under_safe_path_a_pythonpath_file_is_blamed_on_pythonpath(
+        run_script, tmp_path: Path, fresh_venv) -> None:
+    """python -P leaves the script's folder off sys.path: the first entry
+    is PYTHONPATH's, and so is the blame and the fix."""
+    venv, ex01 = hiding_venv(tmp_path, fresh_venv)
+    folder = tmp_path / "practice"
+    folder.mkdir()
+    (folder / "numpy.py").write_text("raise SystemExit('RAN')\n")
+    done = run([str(venv_python(venv)), "-P", str(ex01 / "loading.py")],
+               env={"PYTHONPATH": str(folder)})
+    assert done.returncode == 1 and "RAN" not in done.output
+    assert section(done.lines, "Earlier on sys.path than the installed "
+                   "packages, and imported in their place:")[1:] == [
+        "  %s/numpy.py (from PYTHONPATH): unset PYTHONPATH (or take that "
+        "folder out of it), or rename or move it" % folder]
+
+
+def requirement_section(lines: list[str]) -> list[str]:
+    return section(lines, "Requirements of the installed packages (as pip "
+                   "check reads them):")[1:]
+
+
+def test_a_marker_with_the_version_on_the_left_compares_versions(
+        run_script, fresh_venv, tmp_path: Path) -> None:
+    """"3.8" < python_version is true on 3.10 and later: as text, "3.8"
+    sorts after "3.10" and the requirement would be skipped."""
+    venv = fresh_venv()
+    requiring(venv, tmp_path / "imported", {"pandas": [
+        'numpy>=99; "3.8" < python_version',
+        'numpy>=98; "3.8" > python_version']})
+    done = run_script("loading", python=venv_python(venv))
+    assert requirement_section(done.lines)[0] == (
+        "pandas 9.9.9 requires numpy>=99, but numpy 9.9.9 is installed")
+    assert not any("numpy>=98" in line for line in done.lines)
+
+
+@pytest.mark.parametrize("kind", ["dist-info", "egg-info", "egg-info file"])
+def test_a_leftover_record_earlier_on_the_path_is_not_the_loaded_copy(
+        run_script, tmp_path: Path, fresh_venv, kind: str) -> None:
+    """An old pandas-0.1 record in a PYTHONPATH folder, its files gone:
+    the version shown, and the requirements checked, are the real
+    pandas's; the leftover is listed as hidden."""
+    venv, ex01 = hiding_venv(tmp_path, fresh_venv)
+    folder = tmp_path / "leftovers"
+    folder.mkdir()
+    text = "Metadata-Version: 2.1\nName: pandas\nVersion: 0.1\n" \
+        "Requires-Dist: numpy>=99\n"
+    if kind == "egg-info file":
+        (folder / "pandas-0.1-py3.11.egg-info").write_text(text)
+    else:
+        info = folder / ("pandas-0.1." + kind)
+        info.mkdir()
+        (info / ("METADATA" if kind == "dist-info" else "PKG-INFO")
+         ).write_text(text)
+    done = run_script(ex01 / "loading.py", python=venv_python(venv),
+                      env={"PYTHONPATH": str(folder)})
+    assert dependency_lines(done.lines)[0] == \
+        "[OK] pandas (2.4.6) - Data manipulation ready"
+    assert not any("numpy>=99" in line for line in done.lines)
+    assert section(done.lines, "Installed more than once (import loads "
+                   "the first it finds on sys.path):")[1:] == [
+        "  pandas 0.1 in %s: hidden" % folder,
+        "  pandas 2.4.6 in %s: loads" % site_packages(venv)]
+
+
+def test_hostile_metadata_is_bounded_escaped_and_masked(
+        run_script, fresh_venv, tmp_path: Path) -> None:
+    """Versions of 5000 digits (installed, pinned, in a marker), a marker
+    nested 3000 brackets deep, a URL with a token, a version holding
+    escape sequences: no traceback, nothing raw, no token, no line
+    longer than a screenful."""
+    token = canary()
+    huge = "1" * 5000
+    venv = fresh_venv()
+    requiring(venv, tmp_path / "imported", {"pandas": [
+        "numpy>=" + huge, "numpy>=1; python_version >= '%s'" % ("1" * 40),
+        "numpy>=1; " + "(" * 3000 + "python_version >= '3'" + ")" * 3000,
+        "tzdata @ git+https://neo:%s@example.com/tz.git" % token,
+        "requests>=1"]}, versions={"requests": "1.0\x1b[31m"})
+    record = site_packages(venv) / "matplotlib-9.9.9.dist-info" / "METADATA"
+    record.write_text(record.read_text().replace("9.9.9", huge))
+    # numpy's files gone, its record left: the run stops before the
+    # analysis (these packages are empty shells).
+    shutil.rmtree(site_packages(venv) / "numpy")
+    script = copy_project(tmp_path, "numpy==%s\n" % huge, lock=False)
+    done = run_script(script, python=venv_python(venv))
+    assert "Traceback" not in done.stderr and done.returncode == 1
+    assert leaks(done.output, [token]) == []
+    assert "\x1b" not in done.output
+    assert all(len(line) < 400 and line.isprintable()
+               for line in done.lines)
+    found = requirement_section(done.lines)
+    assert found[:4] == [
+        "pandas 9.9.9 requires numpy>=%s...: not checked (not a "
+        "requirement this script reads)" % ("1" * 50),
+        "pandas 9.9.9 requires numpy>=1: not checked (its marker is not "
+        "one this script reads)",
+        "pandas 9.9.9 requires numpy>=1; %s...: not checked (not a "
+        "requirement this script reads)" % ("(" * 47),
+        "pandas 9.9.9 requires tzdata @ git+https://***:***@example.com/"
+        "tz.git, which is not installed"]
+    assert found[4] == "pandas 9.9.9 requires requests>=1: not checked (a " \
+        "version or specifier this script does not read)"
+    assert "[OK] requests (1.0\\x1b[31m) - Network access ready" \
+        in done.lines
+
+
+def test_thousands_of_unmet_requirements_are_capped(
+        run_script, fresh_venv, tmp_path: Path) -> None:
+    venv = fresh_venv()
+    requiring(venv, tmp_path / "imported", {"pandas": [
+        "missing-%d>=1" % number for number in range(5000)]})
+    done = run_script("loading", python=venv_python(venv))
+    found = requirement_section(done.lines)
+    assert found[:2] == [
+        "pandas 9.9.9 requires missing-0>=1, which is not installed",
+        "pandas 9.9.9 requires missing-1>=1, which is not installed"]
+    assert found[loading.MAX_REPORTED] == "... and 4980 more"
+    assert found[-1].startswith("Fix: ") and "missing-19>=1" in found[-1]
+    assert "missing-20>=1" not in done.stdout
+    assert len(done.stdout) < 20000
+
+
+def test_negative_decimal_commas_are_read_whole(run_script, http_server,
+                                                tmp_path: Path) -> None:
+    """-20,5 is minus twenty and a half, in a one-column file too."""
+    numbers = ["-20,5", "3,25", "-0,75", "12"] * 5
+    url = http_server.serve("/negative.csv", "Wert\n" + "\n".join(numbers))
+    done = fetch(run_script, url, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Signal: mean -1.500, std 12.208, min -20.500, max 12.000" \
+        in done.lines
+    assert done.stderr == ""
+
+
+def test_quoted_one_column_files_with_decimal_commas(
+        run_script, http_server, tmp_path: Path) -> None:
+    """A quoted header, then 12,34: read as 12.34, never as 12 (with a
+    raw ParserWarning on stderr)."""
+    url = http_server.serve("/quoted.csv", '"Wert"\n' + "\n".join(
+        ["12,34", "-1,5", "0,25", "7"] * 5) + "\n")
+    done = fetch(run_script, url, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert "Signal: mean 4.522, std 5.661, min -1.500, max 12.340" \
+        in done.lines
+    assert "Received: CSV, 20 values from column 'Wert'" in done.lines
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_quoted_separated_files_with_one_numeric_column(
+        separator: str) -> None:
+    body = separator.join(['"name"', '"Wert"']) + "\r\n" + "\r\n".join(
+        separator.join(['"item %d"' % i, '"%d,5"' % i]) for i in range(12))
+    data, why = loading.numbers_from_text(body)
+    assert why == "" and data.column == "Wert"
+    assert data.values.tolist() == [i + 0.5 for i in range(12)]
+
+
+def test_a_spike_on_a_curve_with_offset_residuals_is_found() -> None:
+    """On a parabola a centred mean sits above every point by the same
+    amount: measured from zero instead of the residuals' median, that
+    offset makes the yardstick and hides a big spike."""
+    values = [0.5 * (i - 200) ** 2 + math.sin(i * 1.7) for i in range(400)]
+    values[150] += 80.0
+    analysis, _ = analysed(values)
+    lines = loading.results_lines(analysis)
+    assert "Anomalies found (|residual| > 5 sigma): 1" in lines
+    assert lines[-1].startswith("Strongest: point 150 at ")
+
+
+def test_credentials_never_follow_to_another_port(http_server) -> None:
+    """Same host, another port: another origin, no Authorization."""
+    from conftest import LoopbackServer
+    user, password = canary(), canary()
+    other = LoopbackServer()
+    try:
+        other.serve("/target", "1\n" * 20)
+        http_server.serve("/to-port", status=302,
+                          location=other.url("/target"))
+        text, error = loading.fetch_text(http_server.url(
+            "/to-port", userinfo="%s:%s" % (user, password)))
+        assert error is None and text == "1\n" * 20
+        assert dict(http_server.requests)["/to-port"]
+        assert other.requests == [("/target", None)]
+    finally:
+        other.close()
+
+
+def request_head(connection: socket.socket) -> bytes:
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = connection.recv(4096)
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+def authorization(head: bytes) -> "str | None":
+    for line in head.decode("latin-1").split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "authorization":
+            return value.strip()
+    return None
+
+
+def test_credentials_never_follow_from_https_to_http(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """https://user:pw@127.0.0.1:P redirected to http://127.0.0.1:P, the
+    same host and port: another scheme, so no Authorization in the clear
+    (one server on P speaks TLS or plain HTTP, by the first byte)."""
+    import ssl
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                    "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True,
+                   timeout=60)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    received: list[tuple[str, "str | None", bytes]] = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        for _ in range(2):
+            connection, _ = listener.accept()
+            try:
+                if connection.recv(1, socket.MSG_PEEK) == b"\x16":
+                    connection = context.wrap_socket(connection,
+                                                     server_side=True)
+                    head = request_head(connection)
+                    received.append(("https", authorization(head), head))
+                    connection.sendall(
+                        b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:"
+                        b"%d/plain\r\nContent-Length: 0\r\nConnection: "
+                        b"close\r\n\r\n" % port)
+                else:
+                    head = request_head(connection)
+                    received.append(("http", authorization(head), head))
+                    connection.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n"
+                        b"Connection: close\r\n\r\n" + b"1\n" * 20)
+            except (OSError, ssl.SSLError):
+                pass
+            finally:
+                connection.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    user, password = canary(), canary()
+    try:
+        text, error = loading.fetch_text("https://%s:%s@127.0.0.1:%d/start"
+                                         % (user, password, port))
+    finally:
+        listener.close()
+    assert error is None and text == "1\n" * 20
+    assert [(scheme, auth is not None) for scheme, auth, _ in received] == [
+        ("https", True), ("http", False)]
+    assert leaks(received[1][2], [user, password]) == []
+
+
+@budget(60, 1500)
+@given(numbers=st.lists(st.floats(-1e90, 1e90, allow_nan=False).filter(
+    lambda x: x == 0 or abs(x) > 1e-90), min_size=10, max_size=30),
+    shape=st.sampled_from(["array", "records", "records with text"]),
+    bom=st.booleans(), spacing=st.sampled_from(["", " ", "\n  ", "\r\n"]))
+def test_json_numbers_are_read_as_written(numbers: list[float], shape: str,
+                                          bom: bool, spacing: str) -> None:
+    """A JSON array of numbers, or of records with one numeric field, as
+    json.dumps writes them: the numbers analysed are the same floats."""
+    import json
+    import warnings
+    if shape == "array":
+        document: object = numbers
+    elif shape == "records":
+        document = [{"value": x} for x in numbers]
+    else:
+        document = [{"name": "p%d" % i, "value": x}
+                    for i, x in enumerate(numbers)]
+    body = ("\ufeff" if bom else "") + json.dumps(
+        document, separators=("," + spacing, ":" + spacing))
+    text = body.encode().decode("utf-8-sig")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data, why = loading.numbers_from_text(text)
+    assert [str(w.message) for w in caught] == []
+    if data is None:
+        assert why.startswith("its values reach") and max(
+            map(abs, numbers)) > loading.MAX_MAGNITUDE or \
+            0 < max(map(abs, numbers)) < loading.MIN_MAGNITUDE, why
+        return
+    assert data.values.tolist() == numbers
