@@ -80,25 +80,34 @@ MAX_SCANNED_TOTAL = 16 * 1024 * 1024    # bytes of them: about half a second
 
 # The secret scan reads each line as words and operators (see tokens) and
 # flags a value that looks like a secret written after a name that holds
-# one. A name holds a secret when, lowercased and without "_", "-" and ".",
-# it contains one of these (apiKey, X-API-KEY, aws_secret_access_key,
-# Authorization, DB_CREDS, PRIVATE_KEY, priv_key, Azure's AccountKey...); a
-# password name (or one ending in "pass") asks less of its value.
+# one, or a token that says what it is by its prefix. A name holds a secret
+# when, lowercased and without "_", "-" and ".", it contains one of these
+# (apiKey, X-API-KEY, aws_secret_access_key, Authorization, DB_CREDS,
+# PRIVATE_KEY, priv_key, Azure's AccountKey...); a password name (one that
+# ends with a password word) asks less of its value.
 # (Tables of words are written as one string each: a script run by path
 # is compiled on every run, and a string is one token to the parser.)
 SECRET_NAMES = tuple("apikey secret token auth cred priv accesskey "
                      "accountkey encryptionkey signingkey masterkey".split())
-PASSWORD_NAMES = tuple("password passwd passphrase pwd".split())
+PASSWORD_NAMES = tuple("password passwd passphrase".split())
+# Words that are a password name only as a part of their own (DB_PASS,
+# dbPass, -pwd), not inside another word (bypass, compass, Buypass).
+SHORT_PASSWORD_NAMES = ("pass", "pwd")
 # ... unless it names something about a secret: its hash, its id, where it
-# is kept, what it looks like.
-NOT_SECRET_PARTS = tuple("hash sha1 sha256 sha512 md5".split())
+# is kept, what it looks like, how it is made.
+NOT_SECRET_PARTS = tuple("hash sha1 sha256 sha512 md5 public".split())
 NOT_SECRET_ENDINGS = tuple("id ids name type field label url uri path file "
                            "dir pattern regex digest checksum fingerprint "
-                           "expiry expires expiration".split())
+                           "expiry expires expiration izer ize length size "
+                           "encryption algorithm method scheme policy "
+                           "prompt format count signature nonce".split())
 # Words between a name and its value: "Authorization: Bearer <token>",
 # "the password is <password>".
-FILLER_WORDS = tuple("bearer basic is was are".split())
+FILLER_WORDS = tuple("bearer basic token is was are".split())
 ASSIGNMENTS = ("=", ":")
+QUOTES = "'\"`"
+# A string's prefix (Python's b'', r'', f''...) is no name.
+STRING_PREFIXES = tuple("b r u f br rb fr rf".split())
 # Operators are tokens of their own; quotes are dropped. A clause ends at
 # one of these, so a name never reaches a value past it.
 OPERATORS = "=:,;(){}[]<>|&?!"
@@ -108,18 +117,144 @@ MIN_RANDOM = 16                     # characters of a random-looking token
 MIN_PASSWORD = 8                    # characters of a password worth a look
 TOKEN_PUNCTUATION = "-_+/~."        # base64, hex, URL-safe and JWT tokens
 RUNS = str.maketrans(TOKEN_PUNCTUATION, " " * len(TOKEN_PUNCTUATION))
-PLACEHOLDER_WORDS = tuple("example password secret changeme change-me "
-                          "change_me placeholder your dummy sample xxx "
-                          "replace redacted fake ***".split())
-# Secrets recognised by their shape alone, wherever they stand: AWS,
-# GitHub, Stripe and Slack tokens (each prefix searched costs a pass over
-# every file).
-TOKEN_PREFIXES = tuple("AKIA ghp_ sk_live_ xoxb- xoxp-".split())
-PRIVATE_KEY = "private key-----"    # the armour of a PEM private key
+PLACEHOLDER_WORDS = tuple("example password passwd secret changeme "
+                          "change-me change_me placeholder your dummy sample "
+                          "xxx replace redacted fake *** ... <".split())
+# A whole value that is only a sample: user:pass@localhost.
+PLACEHOLDER_VALUES = tuple("pass pwd user username token".split())
+# Without a digit in its line, a value is a secret only under one of these
+# (a password of letters and symbols, a pair's) or as a Hugging Face token
+# (letters only): a random token or key holds a digit.
+WORDS_WITHOUT_DIGITS = ("pass", "pwd", "auth", "cred", "hf_")
+# What a (user, password) pair is given to: auth=, HTTPBasicAuth(...),
+# credentials=.
+PAIR_OWNERS = tuple("auth cred creds credentials".split())
+# A value starting so is a path, a template or a pattern, not a secret.
+NOT_VALUE_STARTS = "/.~{<([^"
+# Commands that take a password after an option: docker login -p <pw>,
+# mysql -p<pw>, sshpass -p <pw>, curl -u user:<pw>.
+PASSWORD_OPTIONS = (("-p", tuple("login mysql mysqldump mysqladmin sshpass "
+                                 "podman buildah skopeo".split())),
+                    ("-u", ("curl",)), ("--user", ("curl",)))
+
+# Tokens that say what they are, found wherever they stand with no name:
+# a row is the prefix, the alphabet of the rest (ALPHABETS), its shortest
+# and longest length, how many parts it has between "."s, and what it is.
+# From the providers' documented formats, as gitleaks' rules and GitHub's
+# secret-scanning patterns give them. Adding a kind is adding a row (a
+# table as one string: a script run by path is compiled on every run).
+ALPHABETS = {
+    "A-Z0-9": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+    "a-zA-Z": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "hex": "0123456789abcdef",
+}
+ALPHABETS["alnum"] = ALPHABETS["a-zA-Z"] + "0123456789"
+ALPHABETS["alnum_"] = ALPHABETS["alnum"] + "_"
+ALPHABETS["alnum-"] = ALPHABETS["alnum"] + "-"
+ALPHABETS["alnum/"] = ALPHABETS["alnum"] + "/"
+ALPHABETS["base64url"] = ALPHABETS["alnum"] + "-_"
+ALPHABETS["base64url."] = ALPHABETS["base64url"] + "."
+ALPHABETS["base64"] = ALPHABETS["alnum"] + "+/="
+ALPHABETS["bech32"] = "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L"
+ALPHABETS["django"] = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)"
+ALPHABET_SETS = {name: frozenset(chars) for name, chars in ALPHABETS.items()}
+TOKEN_RULES_TABLE = """
+# prefix         alphabet   shortest, longest length; parts; what it is
+AKIA             A-Z0-9     16    16 1  AWS access key id
+ASIA             A-Z0-9     16    16 1  AWS temporary key id
+ABIA             A-Z0-9     16    16 1  AWS STS key id
+ACCA             A-Z0-9     16    16 1  AWS key id
+ghp_             alnum      36    36 1  GitHub token
+gho_             alnum      36    36 1  GitHub OAuth token
+ghu_             alnum      36    36 1  GitHub user token
+ghs_             alnum      36    36 1  GitHub app token
+ghr_             alnum      36    76 1  GitHub refresh token
+github_pat_      alnum_     82    82 1  GitHub fine-grained
+glpat-           base64url  20    20 1  GitLab token
+glptt-           base64url  40    40 1  GitLab trigger
+glrt-            base64url  20    20 1  GitLab runner
+gldt-            base64url  20    20 1  GitLab deploy
+xoxb-            alnum-     20   255 1  Slack bot token
+xoxp-            alnum-     20   255 1  Slack user token
+xoxa-            alnum-     20   255 1  Slack app token
+xoxr-            alnum-     20   255 1  Slack refresh
+xoxe.xoxp-       alnum-     20   255 1  Slack config
+xapp-            alnum-     20   255 1  Slack app token
+//hooks.slack.com/services/ alnum/     40    80 1  Slack webhook
+sk_live_         alnum      10    99 1  Stripe key
+rk_live_         alnum      10    99 1  Stripe restricted
+sk_test_         alnum      10    99 1  Stripe test key
+rk_test_         alnum      10    99 1  Stripe test key
+whsec_           alnum      32    64 1  Stripe webhook
+AIza             base64url  35    35 1  Google API key
+GOCSPX-          base64url  28    28 1  Google OAuth
+ya29.            base64url  30  2048 1  Google access
+pypi-AgEIcHlwaS5vcmc base64url  50  1024 1  PyPI token
+pypi-AgENdGVzdC5weXBpLm9yZw base64url  50  1024 1  TestPyPI token
+SG.              base64url. 66    66 2  SendGrid key
+npm_             alnum      36    36 1  npm token
+hf_              a-zA-Z     34    34 1  Hugging Face
+sk-ant-          base64url  80   120 1  Anthropic key
+sk-proj-         base64url  40   200 1  OpenAI key
+sk-svcacct-      base64url  40   200 1  OpenAI key
+sk-admin-        base64url  40   200 1  OpenAI key
+sk-              alnum      48    48 1  OpenAI key
+shpat_           hex        32    32 1  Shopify token
+shpss_           hex        32    32 1  Shopify secret
+shpca_           hex        32    32 1  Shopify token
+shppa_           hex        32    32 1  Shopify token
+dop_v1_          hex        64    64 1  DigitalOcean
+doo_v1_          hex        64    64 1  DigitalOcean
+dapi             hex        32    32 1  Databricks token
+sq0atp-          base64url  22    22 1  Square token
+sq0csp-          base64url  43    43 1  Square secret
+dckr_pat_        base64url  27    27 1  Docker Hub token
+glsa_            alnum_     41    41 1  Grafana token
+hvs.             base64url  90   120 1  Vault token
+PMAK-            alnum-     59    59 1  Postman key
+lin_api_         alnum      40    40 1  Linear key
+NRAK-            A-Z0-9     27    27 1  New Relic key
+dp.pt.           alnum      43    43 1  Doppler token
+sbp_             hex        40    40 1  Supabase token
+AGE-SECRET-KEY-1 bech32     58    58 1  age secret key
+django-insecure- django     50    50 1  Django key
+eyJ              base64url. 30 65536 3  JSON Web Token
+# base64 of '{"auths":' (a Docker config) and of a PEM private key's
+# armour, as Kubernetes Secrets hold them
+eyJhdXRocyI6     base64     20 65536 1  Docker config
+LS0tLS1CRUdJTiBQUklWQVRFIEtF base64      8 65536 1  private key
+LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBL base64      8 65536 1  private key
+LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtF base64      8 65536 1  private key
+LS0tLS1CRUdJTiBPUEVOU1NIIFBSSVZBVEUgS0VZ base64      8 65536 1  private key
+LS0tLS1CRUdJTiBFTkNSWVBURUQgUFJJVkFURSBL base64      8 65536 1  private key
+"""
+TOKEN_RULES = [(prefix, alphabet, int(shortest), int(longest), int(parts),
+                " ".join(what))
+               for prefix, alphabet, shortest, longest, parts, *what in (
+                   row.split() for row in TOKEN_RULES_TABLE.splitlines()
+                   if row and not row.startswith("#"))]
+TOKEN_PREFIXES = tuple(rule[0] for rule in TOKEN_RULES)
+# The armour of a private key: PEM's (RSA, EC, DSA, OPENSSH, ENCRYPTED,
+# PGP's "PRIVATE KEY BLOCK") and the first line of PuTTY's key file.
+PEM_BEGIN = "-----BEGIN "
+PRIVATE_KEY = "private key"
+PUTTY_KEY = "PuTTY-User-Key-File-"
+
+
 # A line is worth reading when, lowercased and without "_" and "-", it
-# holds one of these.
+# holds one of these (each costs a search of every file)...
 SUSPECT_WORDS = tuple(word.encode() for word in SECRET_NAMES + tuple(
-    "pass pwd @ akia ghp sklive xox".split()))
+    "pass pwd @ putty djangoinsecure hooks.slack.com/services curl login "
+    "mysql".split()))
+# ... or when a run of MIN_TOKEN or more characters of a token's alphabet
+# starts with a known prefix: one search for every run, whatever the
+# number of prefixes.
+MIN_TOKEN = min(len(rule[0]) + rule[2] for rule in TOKEN_RULES)
+RUN_OF_TOKEN = b"a" * MIN_TOKEN
+TOKEN_CHARACTERS = bytes(
+    ord("a") if chr(byte) in ALPHABETS["alnum"] + "_-." else ord(" ")
+    for byte in range(256))
+PREFIX_BYTES = tuple(prefix.encode() for prefix in TOKEN_PREFIXES)
 
 USAGE = "usage: oracle.py [--env-file PATH] [--show] [-h]"
 HELP = USAGE + """
@@ -846,130 +981,362 @@ def gather(options: Options, environ: dict[str, str], here: str) -> Facts:
 # --- Secrets written into the files of ex02/ --------------------------------
 
 def tokens(line: str) -> list[str]:
-    """A line as words and one-character operators, quotes dropped and
-    any white space (Unicode's too) between them."""
+    """A line as words and one-character operators, any white space
+    (Unicode's too) between them. A quoted string with no white space is
+    one word, its opening quote kept in front of it (a value: any
+    printable character may stand in it), then its pieces when it has
+    several (a URL's query, a connection string); other quotes are
+    dropped, and a string's prefix (b'', r'') is no word."""
+    if not any(quote in line for quote in QUOTES):
+        return plain_words(line)
+    words: list[str] = []
+    done = 0                        # characters of the line already read
+    for opening, closing in quoted_spans(line):
+        content = line[opening + 1:closing]
+        if content.split() != [content]:
+            continue                # empty or spaced: read as text
+        words += plain_words(line[done:opening])
+        if words and words[-1].lower() in STRING_PREFIXES \
+                and line[opening - 1:opening].isalpha():
+            words.pop()
+        words.append(line[opening] + content)
+        pieces = plain_words(content) if len(content) > MIN_PASSWORD else []
+        if len(pieces) > 1:
+            words += pieces
+        done = closing + 1
+    return words + plain_words(line[done:])
+
+
+def quoted_spans(line: str) -> list[tuple[int, int]]:
+    """(opening, closing) of each quoted string, read from the left: a
+    quote closes at the next quote of its kind; one with none is text
+    (an apostrophe). Each quote is looked at a bounded number of times."""
+    marks = sorted(at for quote in QUOTES for at in found_at(line, quote))
+    partner: dict[int, int] = {}
+    following: dict[str, int] = {}
+    for at in reversed(marks):
+        partner[at] = following.get(line[at], -1)
+        following[line[at]] = at
+    spans = []
+    done = 0
+    for at in marks:
+        if at >= done and partner[at] >= 0:
+            spans.append((at, partner[at]))
+            done = partner[at] + 1
+    return spans
+
+
+def found_at(text: str, char: str) -> list[int]:
+    """Every position of char in text."""
+    found = []
+    at = text.find(char)
+    while at >= 0:
+        found.append(at)
+        at = text.find(char, at + 1)
+    return found
+
+
+def plain_words(text: str) -> list[str]:
+    """Text outside a quoted value as words and operators, quotes
+    dropped."""
     # str.replace, not str.translate: a translation that grows the text
     # looks every character up in Python's slow path.
-    for quote in "'\"`":
-        line = line.replace(quote, " ")
+    for quote in QUOTES:
+        text = text.replace(quote, " ")
     for operator, spaced in SPACED_OPERATORS:
-        line = line.replace(operator, spaced)
-    return line.split()
+        text = text.replace(operator, spaced)
+    return text.split()
 
 
 def secret_kind(word: str) -> str:
-    """What a name holds: "password", "secret", or "" for no secret."""
-    name = word.lower().replace("_", "").replace("-", "").replace(".", "")
-    if any(part in name for part in NOT_SECRET_PARTS) \
+    """What a name holds: "password", "secret", or "" for no secret, or
+    for no name (a path, a call)."""
+    word = word.strip(QUOTES + "#$@")
+    whole = word.lower().replace("_", "").replace("-", "").replace(".", "")
+    name = whole.rstrip("0123456789")       # password2 is a password
+    if any(part in name for part in PASSWORD_NAMES) \
+            or name.endswith(SHORT_PASSWORD_NAMES) \
+            and short_password_name(word.rstrip("0123456789")):
+        kind = "password"
+    elif any(part in name for part in SECRET_NAMES):
+        kind = "secret"
+    else:
+        return ""               # most words: checked first, as the fastest
+    if any(c in word for c in "/()@\\") \
+            or any(part in whole for part in NOT_SECRET_PARTS) \
             or name.endswith(NOT_SECRET_ENDINGS):
         return ""
-    if any(part in name for part in PASSWORD_NAMES) or name.endswith("pass"):
-        return "password"
-    if any(part in name for part in SECRET_NAMES):
-        return "secret"
-    return ""
+    return kind
+
+
+def short_password_name(word: str) -> bool:
+    """Whether a name ends with "pass" or "pwd" as a part of its own:
+    pass, DB_PASS, db-pwd, dbPass; not bypass, compass or Buypass."""
+    for short in SHORT_PASSWORD_NAMES:
+        if word.lower().endswith(short):
+            before = word[:-len(short)]
+            return not before or before[-1] in "_-." \
+                or word[-len(short)].isupper() and before[-1].islower()
+    return False
+
+
+def unmistakable(name: str) -> bool:
+    """A variable named for a password and nothing else, as environments
+    name them (MYSQL_ROOT_PASSWORD, DB_PASS): any value it is given is
+    one, letters only too."""
+    name = name.strip(QUOTES)
+    return "_" in name and name.isupper() \
+        and name.endswith(("PASSWORD", "PASSWD", "_PASS", "_PWD"))
+
+
+def assigned_password(words: list[str], at: int) -> bool:
+    """Whether words[at] is given by "=" or ":" to an unmistakable
+    password name (not written after one in prose)."""
+    return at >= 1 and words[at - 1] in ASSIGNMENTS \
+        and unmistakable(name_before(words, at))
 
 
 def name_before(words: list[str], at: int) -> str:
     """The name the value words[at] is given to, or "".
 
     Fillers aside, the word just before it (.netrc, prose, a Dockerfile's
-    "ENV NAME value"); after "=" or ":", the last secret name of its clause
-    (a type annotation or a key path may stand between); or the first
-    argument of a call (os.getenv("NAME", value)).
+    "ENV NAME value"), unless it is "pass" or "pwd" (a verb, a command);
+    after "=" or ":", the last secret name of its clause (a type
+    annotation or a key path may stand between); or the name of a pair
+    (see pair_name).
     """
     at -= 1
     while at >= 0 and words[at].lower() in FILLER_WORDS:
         at -= 1
-    if at < 0 or words[at] not in ASSIGNMENTS:
-        return first_argument(words, at) or (
-            words[at] if at >= 0 and words[at] not in OPERATORS else "")
+    if at < 0:
+        return ""
+    if words[at] not in ASSIGNMENTS:
+        if words[at] in OPERATORS \
+                or words[at].lower() in SHORT_PASSWORD_NAMES:
+            return pair_name(words, at)
+        return words[at]
+    assignment = at
     while at >= 0 and words[at] not in CLAUSE_ENDS:
-        if secret_kind(words[at]):
+        # "pass" or "pwd" names a value only right before its "=" or ":"
+        # ("flag to pass to :class:`x`" is prose).
+        if secret_kind(words[at]) and (
+                at == assignment - 1
+                or words[at].lower() not in SHORT_PASSWORD_NAMES):
             return words[at]
         at -= 1
-    return first_argument(words, at)
+    return pair_name(words, at)
 
 
-def first_argument(words: list[str], comma: int) -> str:
-    """NAME when words[comma] is the comma of "(NAME,", else ""."""
-    if comma >= 2 and words[comma] == "," and words[comma - 2] == "(":
+def pair_name(words: list[str], comma: int) -> str:
+    """The name of the value after words[comma], the comma of a pair: a
+    quoted NAME in ("NAME", value) (getenv's default, a settings pair);
+    "password" after the user of auth=(user, value) or
+    HTTPBasicAuth(user, value); else ""."""
+    if comma < 2 or words[comma] != "," or words[comma - 2] != "(":
+        return ""
+    if words[comma - 1][:1] in QUOTES and secret_kind(words[comma - 1]):
         return words[comma - 1]
+    owner = words[comma - 3].lower() if comma >= 3 else ""
+    if owner in ASSIGNMENTS and comma >= 4:
+        owner = words[comma - 4].lower()
+    if owner.endswith(PAIR_OWNERS):
+        return "password"
     return ""
+
+
+def after_password_option(words: list[str], at: int) -> bool:
+    """Whether words[at] follows a command's password option: docker
+    login -p <pw>, sshpass -p <pw>, curl -u user:<pw>."""
+    option = words[at - 1] if at >= 1 else ""
+    if option == ":" and at >= 3:
+        option = words[at - 3]
+    return any(option == flag and any(command in words[:at]
+                                      for command in commands)
+               for flag, commands in PASSWORD_OPTIONS)
+
+
+def sample_word(value: str) -> bool:
+    """A value that says it is a sample: <your-key>, changeme, xxx."""
+    lowered = value.lower()
+    return lowered in PLACEHOLDER_VALUES \
+        or any(word in lowered for word in PLACEHOLDER_WORDS)
 
 
 def placeholder(value: str) -> bool:
     """A sample or a reference, not a value: <your-key>, changeme, $VAR,
     a name in capitals (https://user:TOKEN@host)."""
-    lowered = value.lower()
-    return value[:1] in "$%" or any(word in lowered
-                                    for word in PLACEHOLDER_WORDS) \
+    return reference(value) or sample_word(value) \
         or value.isupper() and value.replace("_", "").isalpha()
 
 
-def looks_random(value: str) -> bool:
-    """A token of at least MIN_RANDOM characters with a run of 8 or more
-    letters and digits mixed, several distinct characters, and no path,
-    UUID (36 characters, 4 dashes) or placeholder.
+def reference(value: str) -> bool:
+    """A value taken from elsewhere: $VAR, ${VAR}, $(command), %(name)s,
+    %VAR%, {{ template }} (a Django key may start with "$" or "%")."""
+    if value.startswith(("${", "$(", "%(", "{{")):
+        return True
+    if value[:1] == "$":
+        return value[1:].replace("_", "").isalnum()
+    return value[:1] == "%" and value.endswith("%")
+
+
+def looks_random(value: str, quoted: bool = False) -> bool:
+    """A value with several distinct characters, no path, URL, UUID (36
+    characters, 4 dashes) or placeholder, that is either a token of at
+    least MIN_RANDOM characters with a run of 8 or more letters and
+    digits mixed or, quoted, at least MIN_PASSWORD characters of letters,
+    digits and symbols mixed (Django's keys, a password under a key's
+    name).
 
     A stand-in for entropy (math is not an authorized import): keys and
     tokens look like this; words, identifiers (generate_token_v2) and
     paths do not. A hex digest does, which is why a value is judged only
     after a secret name or by a known prefix.
     """
-    return len(value) >= MIN_RANDOM and len(set(value)) >= 6 \
-        and value[0] not in "/." \
-        and not (len(value) == 36 and value.count("-") == 4) \
-        and all(c.isalnum() or c in TOKEN_PUNCTUATION for c in value) \
-        and any(len(run) >= 8 and not run.isalpha() and not run.isdigit()
-                for run in value.translate(RUNS).split()) \
-        and not placeholder(value)
-
-
-def looks_like_password(value: str) -> bool:
-    """At least MIN_PASSWORD characters with a letter and a digit, and no
-    placeholder: what a person writes as a password."""
-    return len(value) >= MIN_PASSWORD and not placeholder(value) \
+    if len(value) < MIN_PASSWORD or len(set(value)) < 6 \
+            or value[0] in NOT_VALUE_STARTS or "://" in value \
+            or len(value) == 36 and value.count("-") == 4 \
+            or placeholder(value):
+        return False
+    if all(c.isalnum() or c in TOKEN_PUNCTUATION for c in value):
+        return len(value) >= MIN_RANDOM and any(
+            len(run) >= 8 and not run.isalpha() and not run.isdigit()
+            for run in value.translate(RUNS).split()) or random_letters(value)
+    symbols = [c for c in value if not c.isalnum()
+               and c not in TOKEN_PUNCTUATION]
+    return quoted and len(symbols) >= 2 and value.isprintable() \
         and any(c.isalpha() for c in value) \
         and any(c.isdigit() for c in value)
 
 
+def looks_like_password(value: str, any_letters: bool = False) -> bool:
+    """At least MIN_PASSWORD characters with a letter and a digit or a
+    symbol (letters only will do under an unmistakable name), no white
+    space, path or placeholder: what a person writes as a password."""
+    return len(value) >= MIN_PASSWORD and not placeholder(value) \
+        and value[0] not in NOT_VALUE_STARTS and value.isprintable() \
+        and not any(c.isspace() or c == "\\" for c in value) \
+        and any(c.isalpha() for c in value) \
+        and (any_letters or not value.isalpha() or random_letters(value))
+
+
+def random_letters(value: str) -> bool:
+    """At least MIN_RANDOM letters, a quarter of them or more capitals and
+    a quarter or more small letters: base64 with no digit, not a word in
+    CamelCase (PasswordAuthentication)."""
+    capitals = sum(1 for c in value if c.isupper())
+    return len(value) >= MIN_RANDOM and value.isalpha() \
+        and len(value) <= 4 * capitals <= 3 * len(value)
+
+
+def token_kind(value: str) -> str:
+    """What a token with a known prefix is (a row of TOKEN_RULES), or ""
+    when no row takes it: its rest has the row's alphabet, length and
+    parts, letters and digits mixed where both may stand, and no
+    placeholder (AKIAIOSFODNN7EXAMPLE)."""
+    for prefix, alphabet, shortest, longest, parts, what in TOKEN_RULES:
+        rest = value[len(prefix):]
+        if value.startswith(prefix) and shortest <= len(rest) <= longest \
+                and rest.count(".") == parts - 1 \
+                and set(rest) <= ALPHABET_SETS[alphabet] \
+                and mixed(rest, ALPHABETS[alphabet]) \
+                and not sample_word(rest):
+            return what
+    return ""
+
+
+def mixed(rest: str, alphabet: str) -> bool:
+    """Several distinct characters, and a letter and a digit when the
+    alphabet holds both: a random value, not a run of one kind."""
+    has_letters = any(c.isalpha() for c in alphabet)
+    has_digits = any(c.isdigit() for c in alphabet)
+    return len(set(rest)) >= 6 and not (
+        has_letters and has_digits and (rest.isalpha() or not any(
+            c.isalpha() for c in rest) or not any(c.isdigit()
+                                                  for c in rest)))
+
+
+def private_key_armour(line: str) -> bool:
+    """Whether a line opens a private key: PEM's -----BEGIN ... PRIVATE
+    KEY----- (not a string holding the armour alone, as a parser's
+    constant does) or PuTTY's key file."""
+    if line.startswith(PUTTY_KEY):
+        return True
+    start = line.find(PEM_BEGIN)
+    if start < 0:
+        return False
+    key = line.lower().find(PRIVATE_KEY, start)
+    end = line.find("-----", key) if key >= 0 else -1
+    after = line[end + 5:end + 6]
+    return end >= 0 and (after == "" or after not in QUOTES)
+
+
 def holds_secret_literal(line: str) -> bool:
     """Whether a line gives a secret: a private key's armour; a URL with a
-    password that is not a placeholder; a token of a known shape; or a
-    secret name, then a value that looks like one."""
-    if "-----BEGIN " in line and PRIVATE_KEY in line.lower() \
-            or "@" in line and url_with_password(line):
+    password that is not a placeholder; a token of a known shape; a
+    secret name, then a value that looks like one; a command's password
+    option, then a password."""
+    if private_key_armour(line) or "@" in line and url_with_password(line):
         return True
-    if not any(digit in line for digit in "0123456789"):
-        return False            # every value judged below holds a digit
+    if not any(digit in line for digit in "0123456789") and not any(
+            word in line.lower() for word in WORDS_WITHOUT_DIGITS):
+        return False            # most lines of code: no value to judge
     words = tokens(line)
-    for at, value in enumerate(words):
-        if len(value) < MIN_PASSWORD or value.isalpha() \
-                or value.replace("_", "").replace(".", "").isalpha():
-            continue            # most words of code and prose
-        if value.startswith(TOKEN_PREFIXES) and looks_random(value):
+    for at, word in enumerate(words):
+        quoted = word[:1] in QUOTES
+        value = word[1:] if quoted else word
+        if len(value) < MIN_PASSWORD:
+            continue
+        if value.startswith(TOKEN_PREFIXES) and token_kind(value):
             return True
-        kind = secret_kind(name_before(words, at))
-        if kind == "secret" and looks_random(value) or \
-                kind == "password" and looks_like_password(value):
+        if not quoted and not_a_literal(line, words, at):
+            continue            # most words of code and prose
+        name = name_before(words, at)
+        kind = secret_kind(name)
+        if kind == "secret" and looks_random(value, quoted) or \
+                kind == "password" and looks_like_password(
+                    value, assigned_password(words, at)) or \
+                after_password_option(words, at) \
+                and looks_like_password(value):
             return True
     return False
 
 
+def not_a_literal(line: str, words: list[str], at: int) -> bool:
+    """Whether an unquoted word is code or prose, not a value: what is
+    called or indexed (written against its "(" or "[": a value before a
+    parenthesis in prose is still a value), a dotted name (self.api_key_v2,
+    Ed25519PrivateKey.generate), or a word or an identifier, unless its
+    letters look random or it is given to an unmistakable name."""
+    value = words[at]
+    if value + "(" in line or value + "[" in line \
+            or "." in value and all(part.isidentifier()
+                                    for part in value.split(".")):
+        return True
+    return value.replace("_", "").replace(".", "").isalpha() \
+        and not random_letters(value) \
+        and not (value.isalpha() and assigned_password(words, at))
+
+
 def url_with_password(line: str) -> bool:
-    """A scheme://user:password@ in the line, its password no placeholder
-    ({password} in an f-string, %(password)s, ${DB_PASSWORD}, changeme)."""
+    """A scheme://user:password@ in the line, read from the nearest "://"
+    before the "@", its user information holding no white space, "/" or
+    brackets (a path's @, pip's [user:passwd@]), its password no
+    placeholder ({password} in an f-string, %(password)s, ${DB_PASSWORD},
+    changeme)."""
     at = line.find("@")
+    searched = 0                    # a user name holds no "@"
     while at >= 0:
-        scheme_end = line.rfind("://", 0, at)
+        scheme_end = line.rfind("://", searched, at)
         userinfo = line[scheme_end + 3:at] if scheme_end >= 0 else ""
-        password = userinfo.partition(":")[2]
-        if password and not any(c.isspace() for c in userinfo) \
+        user, _, password = userinfo.partition(":")
+        # postgres:postgres@: a default, the user's own name
+        if password and password != user \
+                and not any(c.isspace() or c in "/[]" for c in userinfo) \
                 and not any(c in "{}()*<>" for c in password) \
                 and not placeholder(password):
             return True
-        at = line.find("@", at + 1)
+        searched = at + 1
+        at = line.find("@", searched)
     return False
 
 
@@ -1038,22 +1405,43 @@ def scan_text(name: str, text: str,
 
 
 def suspect_lines(text: str) -> list[int]:
-    """The lines (counted from 0) that hold a suspect word, found by a few
-    searches of the whole text rather than by reading every line."""
+    """The lines (counted from 0) that hold a suspect word or a token with
+    a known prefix, found by a few searches of the whole text rather than
+    by reading every line."""
+    data = text.encode("utf-8", "replace")
     # As bytes: lowercased and folded several times faster than as text.
     # Line numbers survive the removal of "_" and "-": "\n" stays.
-    folded = text.encode("utf-8", "replace").lower().replace(
-        b"_", b"").replace(b"-", b"")
+    folded = data.lower().replace(b"_", b"").replace(b"-", b"")
     positions = []
     for word in SUSPECT_WORDS:
         start = folded.find(word)
         while start >= 0:
             positions.append(start)
             start = folded.find(word, start + 1)
+    return sorted(set(line_numbers(folded, positions))
+                  | set(line_numbers(data, prefixed_runs(data))))
+
+
+def prefixed_runs(data: bytes) -> list[int]:
+    """Where a run of a token's characters, long enough for the shortest
+    token, starts with a known prefix."""
+    runs = data.translate(TOKEN_CHARACTERS)
+    found = []
+    start = runs.find(RUN_OF_TOKEN)
+    while start >= 0:
+        if data.startswith(PREFIX_BYTES, start):
+            found.append(start)
+        end = runs.find(b" ", start)
+        start = runs.find(RUN_OF_TOKEN, end) if end >= 0 else -1
+    return found
+
+
+def line_numbers(data: bytes, positions: list[int]) -> list[int]:
+    """The line (counted from 0) of each position, once each."""
     numbers: list[int] = []
     line = last = 0
     for position in sorted(positions):
-        line += folded.count(b"\n", last, position)
+        line += data.count(b"\n", last, position)
         last = position
         if not numbers or numbers[-1] != line:
             numbers.append(line)

@@ -8,6 +8,7 @@ Each line is written as it appears in a real file, with {key} (a random
 value of the table below where a value goes. Every planted line holds
 exactly one secret; no look-alike line holds one.
 """
+import base64
 import random
 import string
 from pathlib import Path
@@ -84,6 +85,108 @@ SECRETS: list[tuple[str, list[str]]] = [
     ]),
     ("id_rsa", [
         "-----BEGIN OPENSSH PRIVATE KEY-----",
+    ]),
+]
+
+# More idioms, from frameworks' documentation and the rules of gitleaks,
+# detect-secrets and GitHub's secret scanning: values with any printable
+# character, string prefixes, pairs, positional keys, tokens known by
+# their prefix with no name at all, base64 in Kubernetes Secrets, command
+# lines, credential files, private keys of every common armour.
+SECRETS += [
+    ("django_settings.py", [
+        "SECRET_KEY = '{django}'",
+        'SECRET_KEY = "{djangokey}"',
+        "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql',",
+        "    'PASSWORD': '{sympw}',",
+        "    'HOST': 'db'}}",
+    ]),
+    ("flask_app.py", [
+        "app = Flask(__name__)",
+        "app.secret_key = b'{hex32}'",
+        "app.config['SECRET_KEY'] = r'{sympw}'",
+        "jwt_fixture = '{jwt}'",
+        "r = requests.get(url, auth=('deploy', '{pw}'))",
+        "session.auth = HTTPBasicAuth('deploy', '{sympw}')",
+        "client = OpenAI('{openai}')",
+        "claude = anthropic.Anthropic(api_key='{anthropic}')",
+        '("API_KEY", "{key}"),',
+    ]),
+    ("clients.py", [
+        'GH = "{ghp}"',
+        "gl = gitlab.Gitlab(url, private_token='{glpat}')",
+        "slack = WebClient('{xoxb}')",
+        'STRIPE = "{rk_live}"',
+        'aws_key_id = "{asia}"',
+        'maps = GoogleMaps("{aiza}")',
+        'TWINE = "{pypi}"',
+        'sg = SendGridAPIClient("{sendgrid}")',
+        'hub = HfApi("{hf}")',
+        'HOOK = "{webhook}"',
+        'see("{age}")',
+        'db = "postgresql://app:{pw}@db.internal/app"  # see https://wiki/db',
+    ]),
+    ("secret.yaml", [
+        "apiVersion: v1",
+        "kind: Secret",
+        "data:",
+        "  password: {b64pw}",
+        "  api-key: {b64key}",
+        "  tls.key: {pemb64}",
+        "  .dockerconfigjson: {dockerb64}",
+    ]),
+    ("compose.override.yml", [
+        "services:",
+        "  mysql:",
+        "    environment:",
+        "      MYSQL_ROOT_PASSWORD: {letters}",
+        '      MYSQL_PASSWORD: "{letters}"',
+    ]),
+    ("publish.sh", [
+        "curl -u deploy:{pw} https://repo.example.com/upload",
+        "docker login -u deploy -p {pw} registry.example.com",
+        "sshpass -p '{sympw}' ssh deploy@host",
+        "export PYPI_PASSWORD={pypi}",
+        'git clone "https://oauth2:{glpat}@gitlab.example.com/app.git"',
+    ]),
+    ("main.tf", [
+        'resource "aws_db_instance" "db" {',
+        '  password = "{sympw}"',
+        '  access_key = "{aws}"',
+        "}",
+    ]),
+    ("app.properties", [
+        "spring.datasource.password={pw}",
+        "db.password: {pw}",
+    ]),
+    ("server.js", [
+        "const stripe = require('stripe')('{sk_live}');",
+        "const npmToken = `{npm}`;",
+        "const auth = { user: 'neo', pass: '{pw}' };",
+    ]),
+    (".npmrc", [
+        "//registry.npmjs.org/:_authToken={npm}",
+    ]),
+    ("pip.conf", [
+        "[global]",
+        "index-url = https://neo:{pw}@pypi.example.com/simple",
+    ]),
+    (".git-credentials", [
+        "https://neo:{ghp}@github.com",
+    ]),
+    ("service-account.json", [
+        '{"type": "service_account",',
+        ' "private_key": "-----BEGIN PRIVATE KEY-----\\n{b64key}\\n-----END '
+        'PRIVATE KEY-----\\n"}',
+    ]),
+    ("signing.asc", [
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----",
+    ]),
+    ("deploy.ppk", [
+        "PuTTY-User-Key-File-3: ssh-ed25519",
+    ]),
+    ("id_ecdsa", [
+        "-----BEGIN EC PRIVATE KEY-----",
     ]),
 ]
 
@@ -181,8 +284,82 @@ LOOK_ALIKES: list[tuple[str, list[str]]] = [
     ]),
 ]
 
+# Code nobody here wrote, as it was found taken for a secret, and
+# placeholders, hashes and tokens of the wrong length or alphabet.
+LOOK_ALIKES += [
+    ("crypto_code.py", [
+        "private_key = Ed25519PrivateKey.generate()",
+        'tokenizer = GPT2TokenizerFast.from_pretrained("gpt2")',
+        "cipher_secret = base64.b64encode(nonce + ciphertext)",
+        'data = os.path.join(pwd, "data/sales2023.csv")',
+        "# to pass tests/test_api2.py, set the flag",
+        'password = r"([a-f0-9]{48}(?![a-f0-9]))"',
+        'challenge = auth._parse_www_authenticate(response, "www-auth")',
+        "The dtype to pass to :meth:`numpy.asarray`.",
+        'SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]',
+        'auth = ("deploy", os.environ["DEPLOY_PASSWORD"])',
+        'archive_sha256 = "{sha256}"',
+        "expected_sha256: {sha256}",
+        'tarball_sha256 = "{sha256}"',
+        'if line.startswith("-----BEGIN RSA PRIVATE KEY-----"):',
+        'PEM = b"-----BEGIN OPENSSH PRIVATE KEY-----"',
+        '<assemblyIdentity publicKeyToken="1fc8b3b9a1e18e3b"/>',
+        "return self.pass_through(token_type2, value2)",
+    ]),
+    ("bundle.pem", [
+        "# Issuer: CN=Buypass Class 2 Root CA O=Buypass AS-983163327",
+        "-----BEGIN CERTIFICATE-----",
+        "-----BEGIN PUBLIC KEY-----",
+    ]),
+    ("postgresql.conf", [
+        "#password_encryption = scram-sha-256\t# scram-sha-256 or md5",
+    ]),
+    ("index.html", [
+        '<script type="module" src="http://localhost:5173/@vite/client">',
+        '<script src="https://cdn.jsdelivr.net/npm/lodash@4.17.21/lodash.js">',
+    ]),
+    ("pip_help.txt", [
+        "  --proxy <proxy>  Specify a proxy in the form "
+        "scheme://[user:passwd@]proxy.server:port.",
+    ]),
+    ("urls.env", [
+        "DATABASE_URL=postgresql://user:pass@localhost/db",
+        "DATABASE_URL=postgresql://neo:Password@db.example/zion",
+        "CACHE_URL=redis://neo:ChangeMe@cache.example:6379/0",
+        "QUEUE_URL=amqp://neo:SECRET@mq.example/",
+        "TEST_URL=postgresql://postgres:postgres@localhost:5432/test",
+        "MYSQL_ROOT_PASSWORD=${MYSQL_ROOT_PASSWORD}",
+        "MYSQL_ROOT_PASSWORD_FILE=/run/secrets/db_root_password",
+    ]),
+    ("wrong_shapes.py", [
+        'GH = "ghp_{short}"',
+        'SLACK = "xoxb-your-token-here"',
+        'STRIPE = "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx"',
+        'GOOGLE = "AIza{short}"',
+        'JWT_HEADER = "eyJhbGciOiJIUzI1NiJ9"',
+        'HF = "hf_{key}"',
+        'AWS = "AKIA{lower16}"',
+        'NPM = "npm_{short}"',
+        'OPENAI = "sk-..."',
+        'CERT = "{certb64}"',
+    ]),
+    ("tools.sh", [
+        "mkdir -p build/output2024",
+        'curl -u "$USER:$TOKEN" https://api.example.com/',
+        "docker login -u deploy --password-stdin registry.example.com",
+        "docker run -p 8080:80 nginx:1.25.3",
+    ]),
+]
+
 ALPHABET = string.ascii_letters + string.digits
-SECRET_MARKS = ("{key}", "{pw}", "{aws}", "{github}")
+# The marks of values that are secrets; the other marks are look-alikes.
+SECRET_MARKS = tuple("{%s}" % name for name in (
+    "key pw aws github django djangokey sympw hex32 jwt openai anthropic "
+    "ghp glpat xoxb rk_live asia aiza pypi sendgrid hf webhook age b64pw "
+    "b64key pemb64 dockerb64 letters sk_live npm").split())
+BASE64URL = ALPHABET + "-_"
+DJANGO = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)"
+SYMBOLS = "!&()=:,;#"
 
 
 def random_value(rng: random.Random, length: int,
@@ -196,7 +373,8 @@ def random_value(rng: random.Random, length: int,
 
 
 def values(rng: random.Random) -> dict[str, str]:
-    """A fresh value for each placeholder."""
+    """A fresh value for each placeholder. Tokens of real providers are
+    built here, at run time, never written whole in a file."""
     hexdigits = "0123456789abcdef"
     uuid = random_value(rng, 32, hexdigits)
     return {
@@ -212,7 +390,86 @@ def values(rng: random.Random) -> dict[str, str]:
                           uuid[20:])),
         "png": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42"
                "mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+        **provider_values(rng),
+        **encoded_values(rng),
     }
+
+
+def provider_values(rng: random.Random) -> dict[str, str]:
+    """Tokens that carry their kind in a prefix, passwords and keys of
+    the alphabets frameworks use, and look-alikes of the wrong shape."""
+    def upper(length: int) -> str:
+        return random_value(rng, length,
+                            string.ascii_uppercase + string.digits)
+    return {
+        "django": "django-insecure-" + random_value(rng, 50, DJANGO),
+        "djangokey": "k" + random_value(rng, 49, DJANGO),
+        "sympw": symbol_password(rng),
+        "hex32": random_value(rng, 32, "0123456789abcdef"),
+        "openai": "sk-" + "proj-" + random_value(rng, 100, BASE64URL),
+        "anthropic": "sk-" + "ant-api03-" + random_value(rng, 93, BASE64URL)
+                     + "AA",
+        "ghp": "gh" + "p_" + random_value(rng, 36),
+        "glpat": "gl" + "pat-" + random_value(rng, 20, BASE64URL),
+        "xoxb": "xo" + "xb-" + digits(rng, 13) + "-" + digits(rng, 13)
+                + "-" + random_value(rng, 24),
+        "rk_live": "rk" + "_live_" + random_value(rng, 34),
+        "sk_live": "sk" + "_live_" + random_value(rng, 24),
+        "asia": "AS" + "IA" + upper(16),
+        "aiza": "AI" + "za" + random_value(rng, 35, BASE64URL),
+        "pypi": "pypi-" + "AgEIcHlwaS5vcmc"
+                + random_value(rng, 150, BASE64URL),
+        "sendgrid": "SG." + random_value(rng, 22, BASE64URL) + "."
+                    + random_value(rng, 43, BASE64URL),
+        "hf": "hf" + "_" + "".join(rng.choice(string.ascii_letters)
+                                   for _ in range(34)),
+        "npm": "np" + "m_" + random_value(rng, 36),
+        "webhook": "https://hooks.slack.com/services/T" + upper(8) + "/B"
+                   + upper(8) + "/" + random_value(rng, 24),
+        "age": "AGE-SECRET-" + "KEY-1" + random_value(
+            rng, 58, "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L"),
+        "letters": "".join(rng.choice(string.ascii_letters)
+                           for _ in range(12)),
+        "short": random_value(rng, 20),
+        "lower16": random_value(rng, 16, string.ascii_lowercase
+                                + string.digits),
+    }
+
+
+def encoded_values(rng: random.Random) -> dict[str, str]:
+    """Base64, as Kubernetes Secrets and service accounts hold values: a
+    password, a key, a private key and a Docker config (secrets), a
+    certificate (no secret); a JSON Web Token."""
+    def b64(text: str) -> str:
+        return base64.b64encode(text.encode()).decode()
+
+    def b64url(text: str) -> str:
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    body = random_value(rng, 60, ALPHABET + "+/")
+    return {
+        "b64pw": b64(random_value(rng, 12)),
+        "b64key": b64(random_value(rng, 24)),
+        "pemb64": b64("-----BEGIN PRIVATE KEY-----\n" + body),
+        "certb64": b64("-----BEGIN CERTIFICATE-----\n" + body),
+        "dockerb64": b64('{"auths": {"registry.example.com": {"auth": "%s"}}}'
+                         % b64("deploy:" + random_value(rng, 12))),
+        "jwt": ".".join((b64url('{"alg":"HS256","typ":"JWT"}'),
+                         b64url('{"sub":"%s"}' % random_value(rng, 12)),
+                         random_value(rng, 43, BASE64URL))),
+    }
+
+
+def digits(rng: random.Random, length: int) -> str:
+    return "".join(rng.choice(string.digits) for _ in range(length))
+
+
+def symbol_password(rng: random.Random) -> str:
+    """A password of 14 characters with a letter, a digit and symbols a
+    scanner may take for operators."""
+    while True:
+        value = random_value(rng, 14, ALPHABET + SYMBOLS)
+        if any(c in SYMBOLS for c in value):
+            return value
 
 
 def filled(line: str, rng: random.Random, planted: list[str]) -> str:
@@ -240,7 +497,7 @@ def write_corpus(folder: Path, seed: int = 1999
         (folder / name).write_text("\n".join(text) + "\n", encoding="utf-8")
         if (name, lines) in SECRETS:
             where |= {(name, number) for number, line in enumerate(lines, 1)
-                      if "PRIVATE KEY" in line
+                      if "PRIVATE KEY" in line or "PuTTY-User-Key" in line
                       or any(mark in line for mark in SECRET_MARKS)}
     return where, planted
 

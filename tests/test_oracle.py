@@ -1,5 +1,6 @@
 """ex02/oracle.py, run as users run it in temporary copies of ex02/."""
 import os
+import random
 import secrets
 import shutil
 import subprocess
@@ -751,13 +752,144 @@ def test_many_hardcoded_secrets_are_capped(run_script, project: Path,
     ("aws_access_key_id = 'a1b2c3d4e5f6g7h8'", False),
     ("token_type = 'a1b2c3d4e5f6g7h8'", False),
     ("    return token_hash_v2(a1b2c3d4e5f6g7h8)", False),
-    ("GH = 'ghp_a1b2c3d4e5f6g7h8i9j0'", True),
+    ("GH = 'ghp_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8'", True),
+    ("GH = 'ghp_a1b2c3d4e5f6g7h8i9j0'", False),     # 36 characters
     ("GH = 'ghp_short'", False),
     # A UUID is an identifier, even under a secret name.
     ("session_token = '123e4567-e89b-12d3-a456-426614174000'", False),
+    # A URL's password is read from the nearest "://" before its "@".
+    ("see https://wiki/x then postgres://app:Rk29xQ7wLm@db/app", True),
+    ("see https://wiki/x then postgres://app@db/app", False),
+    # A (NAME, value) pair, also when it opens its line.
+    ('("API_KEY", "a1b2c3d4e5f6g7h8i9j0"),', True),
+    ('    ("API_KEY", "a1b2c3d4e5f6g7h8i9j0"),', True),
+    ('("HOST", "a1b2c3d4e5f6g7h8i9j0"),', False),
+    # A hash under a name ending with its algorithm is no secret.
+    ('secret_sha256 = "%s"' % ("9f86d081884c7d65" * 4), False),
+    ("API_TOKEN_SHA256: %s" % ("9f86d081884c7d65" * 4), False),
+    ('"password.sha256": "%s"' % ("9f86d081884c7d65" * 4), False),
+    ('archive_token = "%s"' % ("9f86d081884c7d65" * 4), True),
+    # Capitalised placeholders as URL passwords; a user's own name.
+    ("db = 'postgresql://neo:Password@db.example/zion'", False),
+    ("db = 'redis://neo:ChangeMe@cache.example/0'", False),
+    ("db = 'amqp://neo:SECRET@mq.example/'", False),
+    ("db = 'postgresql://postgres:postgres@localhost/test'", False),
+    ("db = 'postgresql://neo:Rk29xQ7wLmZ@db.example/zion'", True),
+    # Values judged as values: any printable character when quoted, a
+    # string's prefix dropped; names as names: a call is no literal.
+    ("'PASSWORD': 'XQHqpd!VVRJn#689',", True),
+    ("    'PASSWORD': 'XQHqpd!VVRJn',", True),
+    ("app.secret_key = b'5f352a8c1e2b4d6f9a0c3e7b8d1f2a4c'", True),
+    ("SECRET_KEY = 'k$1n(z=+q7&w@x!b^0%d*e-r_t)y8u9i'", True),
+    ("r = requests.get(url, auth=('deploy', 'Rk29xQ7wLm'))", True),
+    ("auth = ('deploy', os.environ['DEPLOY_PASSWORD'])", False),
+    ("private_key = Ed25519PrivateKey.generate()", False),
+    ('tokenizer = GPT2TokenizerFast.from_pretrained("gpt2")', False),
+    ("cipher_secret = base64.b64encode(nonce2 + ciphertext)", False),
+    # "pass" and "pwd" as words, not names.
+    ('data = os.path.join(pwd, "data/sales2023.csv")', False),
+    ("# to pass tests/test_api2.py, set the flag", False),
+    ("# Issuer: CN=Buypass Class 2 Root CA O=Buypass AS-983163327", False),
+    ("#password_encryption = scram-sha-256", False),
+    ("DB_PASS=Rk29xQ7wLm", True),
+    ("dbPass: 'Rk29xQ7wLm'", True),
+    # A URL's user information holds no "/" and no brackets.
+    ('<script src="http://localhost:5173/@vite/client2">', False),
+    ('<script src="https://cdn.example/npm/lodash@4.17.21/x.js">', False),
+    ("form scheme://[user:passwd@]proxy.server:port.", False),
+    # Passwords on command lines.
+    ("curl -u deploy:Rk29xQ7wLm https://repo.example.com/", True),
+    ("docker login -u deploy -p Rk29xQ7wLm registry.example.com", True),
+    ("mkdir -p build/output2024", False),
+    ("docker run -p 8080:80 nginx:1.25.3", False),
+    # Letters only, under an unmistakable name given the value.
+    ("MYSQL_ROOT_PASSWORD: XEHPLqijjFBm", True),
+    ('MYSQL_ROOT_PASSWORD="XEHPLqijjFBm"', True),
+    ("password: XEHPLqijjFBm", False),
+    ("at least MIN_PASSWORD characters", False),
+    # Private keys of every common armour; not a parser's constant.
+    ("-----BEGIN PGP PRIVATE KEY BLOCK-----", True),
+    ('"key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQ",', True),
+    ("PuTTY-User-Key-File-3: ssh-ed25519", True),
+    ('if line.startswith("-----BEGIN RSA PRIVATE KEY-----"):', False),
+    ("-----BEGIN PUBLIC KEY-----", False),
 ])
 def test_secret_literal_detection(line: str, found: bool) -> None:
     assert oracle.holds_secret_literal(line) is found
+
+
+# Tokens of real providers, built here so that no file holds one whole.
+NAMELESS_TOKENS = [
+    "xo" + "xb-" + "1234567890123-1234567890123-a1B2c3D4e5F6g7H8i9J0k1L2",
+    "gh" + "p_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
+    "AS" + "IA" + "Q3EGRLZ7K5NX2MWD",
+    "AI" + "za" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q",
+    "SG." + "a1B2c3D4e5F6g7H8i9J0k1" + "."
+    + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T0u1V",
+    "hf" + "_" + "aBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgH",
+    "sk-" + "proj-" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T0u1V2w3X4",
+    "eyJhbGciOiJIUzI1NiJ9" + "." + "eyJzdWIiOiIxMjM0NTY3ODkwIn0" + "."
+    + "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+]
+
+
+@pytest.mark.parametrize("token", NAMELESS_TOKENS)
+def test_tokens_are_found_by_their_prefix_alone(token: str) -> None:
+    """No secret word on the line: the prefix, the length and the
+    alphabet say what it is; cut short, or with a character out of the
+    alphabet, it is not taken."""
+    for line in ("client = Client('%s')" % token, "x: %s" % token):
+        assert oracle.scan_text("f", line + "\n", []) == [
+            "f:1: a secret-looking literal"]
+    for wrong in (token[:12], token[:-1] + "~"):
+        assert oracle.scan_text("f", "client = Client('%s')\n" % wrong,
+                                []) == []
+
+
+def test_every_token_rule_takes_its_shape_and_no_other() -> None:
+    """Each row of the table: a random token of its prefix, alphabet,
+    length and parts is found in a line with no name; one character
+    shorter or longer than the row allows, or with a character out of
+    its alphabet, it is not."""
+    rng = random.Random(1999)
+    for rule in oracle.TOKEN_RULES:
+        prefix, alphabet, shortest, longest, parts, what = rule
+        for length in (shortest, min(longest, 300)):
+            token = prefix + token_body(rng, rule, length)
+            assert oracle.token_kind(token) == what, (prefix, length)
+            assert oracle.scan_text("f", "x = '%s'\n" % token, []), prefix
+        assert oracle.token_kind(
+            prefix + token_body(rng, rule, shortest - 1)) == "", prefix
+        if longest < 300:
+            assert oracle.token_kind(
+                prefix + token_body(rng, rule, longest + 1)) == "", prefix
+        body = token_body(rng, rule, shortest)
+        assert oracle.token_kind(prefix + "~" + body[1:]) == "", prefix
+
+
+def token_body(rng: random.Random, rule: tuple, length: int) -> str:
+    """length characters of the rule's alphabet in its parts, letters and
+    digits mixed where the alphabet holds both."""
+    _, alphabet, _, _, parts, _ = rule
+    chars = oracle.ALPHABETS[alphabet].replace(".", "")
+    both = any(c.isalpha() for c in chars) and any(c.isdigit() for c in chars)
+    while True:
+        body = list(rng.choice(chars) for _ in range(length))
+        for dot in range(1, parts):
+            body[dot * length // parts] = "."
+        text = "".join(body)
+        if not both or any(c.isalpha() for c in text) \
+                and any(c.isdigit() for c in text):
+            return text
+
+
+def test_the_scan_stays_linear_on_long_lines() -> None:
+    """A minified file's single line of quotes, "@" and "://" is read in
+    one pass, not once per quote."""
+    line = "'a' \"b\" x@y https://h/ `c` don't " * 20000
+    start = time.perf_counter()
+    oracle.scan_text("min.js", line + "\n" + "token = " + line, [])
+    assert time.perf_counter() - start < 2.0
 
 
 @pytest.mark.parametrize("space", ["\u00a0", "\x0c", "\x0b", "\x85",
