@@ -239,6 +239,7 @@ TOKEN_PREFIXES = tuple(rule[0] for rule in TOKEN_RULES)
 PEM_BEGIN = "-----BEGIN "
 PRIVATE_KEY = "private key"
 PUTTY_KEY = "PuTTY-User-Key-File-"
+PGPASS_NAME = "pgpass"              # .pgpass: every line may hold a password
 
 
 # A line is worth reading when, lowercased and without "_" and "-", it
@@ -1223,9 +1224,10 @@ def random_letters(value: str) -> bool:
     """At least MIN_RANDOM letters, a quarter of them or more capitals and
     a quarter or more small letters: base64 with no digit, not a word in
     CamelCase (PasswordAuthentication)."""
+    if len(value) < MIN_RANDOM or not value.isalpha():
+        return False
     capitals = sum(1 for c in value if c.isupper())
-    return len(value) >= MIN_RANDOM and value.isalpha() \
-        and len(value) <= 4 * capitals <= 3 * len(value)
+    return len(value) <= 4 * capitals <= 3 * len(value)
 
 
 def token_kind(value: str) -> str:
@@ -1393,15 +1395,30 @@ def scan_text(name: str, text: str,
     findings = []
     found = [(key, value) for key, value in loaded if value in text]
     lines = text.split("\n")        # numbered as editors do
-    for number in suspect_lines(text):
-        if holds_secret_literal(lines[number]):
-            findings.append("%s:%d: a secret-looking literal"
-                            % (name, number + 1))
+    numbers = [number for number in suspect_lines(text)
+               if holds_secret_literal(lines[number])]
+    if name.endswith(PGPASS_NAME):
+        numbers = sorted(set(numbers) | set(pgpass_passwords(lines)))
+    findings += ["%s:%d: a secret-looking literal" % (name, number + 1)
+                 for number in numbers]
     for number, line in enumerate(lines if found else []):
         findings += ["%s:%d: the value of %s now loaded" % (name, number + 1,
                                                             key)
                      for key, value in found if value in line]
     return findings
+
+
+def pgpass_passwords(lines: list[str]) -> list[int]:
+    """The lines (counted from 0) of a .pgpass file that give a password:
+    host:port:database:user:password, as libpq reads it (the password is
+    all that follows the fourth unescaped ":"; "#" starts a comment)."""
+    found = []
+    for number, line in enumerate(lines):
+        fields = line.replace("\\:", "\0").split(":", 4)
+        if len(fields) == 5 and not line.startswith("#") \
+                and looks_like_password(fields[4], any_letters=True):
+            found.append(number)
+    return found
 
 
 def suspect_lines(text: str) -> list[int]:

@@ -179,6 +179,11 @@ SECRETS += [
         ' "private_key": "-----BEGIN PRIVATE KEY-----\\n{b64key}\\n-----END '
         'PRIVATE KEY-----\\n"}',
     ]),
+    (".pgpass", [
+        "# hostname:port:database:username:password",
+        "localhost:5432:*:postgres:changeme",
+        "db.example.com:5432:app:neo:{pw}",
+    ]),
     ("signing.asc", [
         "-----BEGIN PGP PRIVATE KEY BLOCK-----",
     ]),
