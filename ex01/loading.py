@@ -2315,9 +2315,12 @@ def comparison_lines(comparison: Comparison) -> list[str]:
             lines.append("If this script is a link: under -P, -I or "
                          "PYTHONSAFEPATH Python does not tell where the "
                          "real one is; run it by its real path.")
-    for number, line in comparison.not_understood:
+    for number, line in comparison.not_understood[:MAX_REPORTED]:
         lines.append("%s line %s not understood: %s" % (
             requirements, number, shown_requirement(line)))
+    if len(comparison.not_understood) > MAX_REPORTED:
+        lines.append("... and %d more lines not understood" % (
+            len(comparison.not_understood) - MAX_REPORTED))
     if not comparison.lock_found:
         lines.append("%s not found: no Poetry lock to compare." % lock)
     return [line.rstrip() for line in lines]
@@ -2354,11 +2357,17 @@ def copies_lines(packages: list[Package]) -> list[str]:
              "sys.path):"]
     for package in packages:
         copies = package.copies if len(package.copies) > 1 else []
+        shown = 0
         for number, (folder, version) in enumerate(copies):
             loads = not package.hidden_by and number == package.loaded_copy
-            lines.append("  %s %s in %s: %s" % (
-                package.dist, clipped(version, 30), escaped(folder),
-                "loads" if loads else "hidden"))
+            if number < MAX_REPORTED or loads:
+                shown += 1
+                lines.append("  %s %s in %s: %s" % (
+                    package.dist, clipped(version, 30), escaped(folder),
+                    "loads" if loads else "hidden"))
+        if shown < len(copies):
+            lines.append("  ... and %d more copies of %s" % (
+                len(copies) - shown, package.dist))
     return lines
 
 

@@ -2529,6 +2529,8 @@ def test_which_copy_loads_agrees_with_import(layout) -> None:
     with tempfile.TemporaryDirectory() as temporary:
         root = Path(temporary)
         pythonpath, site_folder = write_layout(root, layout)
+        if len(layout) == 2:    # a folder twice on sys.path: once each
+            pythonpath.append(site_folder)
         done = run([sys.executable, "-S", "-c", IMPORT_PROBE,
                     str(ROOT / "ex01" / "loading.py"), str(site_folder)],
                    env={"PYTHONPATH": os.pathsep.join(map(str, pythonpath))},
@@ -2673,11 +2675,14 @@ NUMBER_TEXT = st.tuples(st.sampled_from(["", "", "-", "+"]),
 def csv_exports(draw: st.DrawFn) -> tuple[bytes, list[float], str, str]:
     """(body, the numbers written, how it was written, the refusal it
     may earn: "" when it must be read)."""
-    numbers = draw(st.lists(NUMBER_TEXT, min_size=10, max_size=30))
+    numbers = draw(st.lists(NUMBER_TEXT, min_size=13, max_size=30))
+    # Empty cells (a value not measured): read as missing, not analysed.
+    blanks = draw(st.sets(st.integers(1, len(numbers) - 1), max_size=3))
     separator = draw(st.sampled_from([",", ";", "\t", "|"]))
     decimal = draw(st.sampled_from([".", ","]))
     quoting = draw(st.sampled_from(["none", "all", "text", "header"]))
-    header = draw(st.sampled_from(["value", "Wert", "v (mV)", ""]))
+    header = draw(st.sampled_from(["value", "Wert", "v (mV)", ""] + (
+        ["Wert; mV", "a,b"] if quoting != "none" else [])))
     # Without a header, a first line with text is read as one (as
     # "city,2024" is): a second column comes with a header.
     extra = draw(st.sampled_from(["", "label", "date"])) if header else ""
@@ -2696,7 +2701,8 @@ def csv_exports(draw: st.DrawFn) -> tuple[bytes, list[float], str, str]:
         rows.append([('"%s"' % n if quoting != "none" else n)
                      for n in names])
     for number, text in enumerate(numbers):
-        row = [cell(text.replace(".", decimal), True)]
+        written = "" if number in blanks else text.replace(".", decimal)
+        row = [cell(written, True) if written else ""]
         if extra == "label":
             row.append(cell("item %d" % number, False))
         elif extra == "date":
@@ -2705,6 +2711,9 @@ def csv_exports(draw: st.DrawFn) -> tuple[bytes, list[float], str, str]:
     body = ending.join(separator.join(row) + (separator if trailing else "")
                        for row in rows) + draw(st.sampled_from(["", ending]))
     refusal = ""
+    if blanks and (extra or trailing) and separator == "," and \
+            decimal == ",":
+        blanks = set()          # refused anyway: keep the case simple
     commas = decimal == "," and any("." in text for text in numbers)
     if commas and separator == "," and (extra or trailing
                                         or quoting in ("none", "text")):
@@ -2716,7 +2725,8 @@ def csv_exports(draw: st.DrawFn) -> tuple[bytes, list[float], str, str]:
     how = repr((separator, decimal, quoting, header, extra, trailing,
                 ending, bom))
     return ((b"\xef\xbb\xbf" if bom else b"") + body.encode(),
-            [float(text) for text in numbers], how, refusal)
+            [float(text) for number, text in enumerate(numbers)
+             if number not in blanks], how, refusal)
 
 
 @budget(150, 3000)
@@ -3056,3 +3066,29 @@ def test_json_numbers_are_read_as_written(numbers: list[float], shape: str,
             0 < max(map(abs, numbers)) < loading.MIN_MAGNITUDE, why
         return
     assert data.values.tolist() == numbers
+
+
+def test_long_lists_of_copies_and_lines_not_understood_are_capped(
+        run_script, tmp_path: Path, fresh_venv) -> None:
+    """A PYTHONPATH of 30 folders, each with an old numpy record, and a
+    requirements.txt of 500 lines it does not read: 20 of each, then how
+    many more; the copy that loads is always shown."""
+    venv, ex01 = hiding_venv(tmp_path, fresh_venv)
+    folders = []
+    for number in range(30):
+        folder = tmp_path / ("old%d" % number)
+        info = folder / ("numpy-0.%d.dist-info" % number)
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text("Metadata-Version: 2.1\nName: numpy"
+                                       "\nVersion: 0.%d\n" % number)
+        folders.append(str(folder))
+    (ex01 / "requirements.txt").write_text("-e ./x\n" * 500)
+    done = run_script(ex01 / "loading.py", python=venv_python(venv),
+                      env={"PYTHONPATH": os.pathsep.join(folders)})
+    copies = section(done.lines, "Installed more than once (import loads "
+                     "the first it finds on sys.path):")[1:]
+    assert len(copies) == 22
+    assert copies[20] == "  numpy 2.4.6 in %s: loads" % site_packages(venv)
+    assert copies[21] == "  ... and 10 more copies of numpy"
+    assert sum("not understood: " in line for line in done.lines) == 20
+    assert "... and 480 more lines not understood" in done.lines
