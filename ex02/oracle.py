@@ -103,7 +103,7 @@ NOT_SECRET_ENDINGS = tuple("id ids name type field label url uri path file "
                            "prompt format count signature nonce".split())
 # Words between a name and its value: "Authorization: Bearer <token>",
 # "the password is <password>".
-FILLER_WORDS = tuple("bearer basic token is was are".split())
+FILLER_WORDS = tuple("bearer basic is was are".split())
 ASSIGNMENTS = ("=", ":")
 QUOTES = "'\"`"
 # A string's prefix (Python's b'', r'', f''...) is no name.
@@ -1111,6 +1111,9 @@ def name_before(words: list[str], at: int) -> str:
         at -= 1
     if at < 0:
         return ""
+    if words[at] == ">" and at >= 2 and words[at - 2] == "<" \
+            and words[at + 2:at + 3] == ["<"]:
+        return words[at - 1]    # <password>value</password>
     if words[at] not in ASSIGNMENTS:
         if words[at] in OPERATORS \
                 or words[at].lower() in SHORT_PASSWORD_NAMES:
@@ -1204,7 +1207,7 @@ def looks_random(value: str, quoted: bool = False) -> bool:
             for run in value.translate(RUNS).split()) or random_letters(value)
     symbols = [c for c in value if not c.isalnum()
                and c not in TOKEN_PUNCTUATION]
-    return quoted and len(symbols) >= 2 and value.isprintable() \
+    return quoted and len(symbols) >= 1 and value.isprintable() \
         and any(c.isalpha() for c in value) \
         and any(c.isdigit() for c in value)
 
