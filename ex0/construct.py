@@ -72,7 +72,6 @@ PYENV_UNSTABLE_ENDS = ("-dev", "-src", "-latest")
 PYENV_PRERELEASE_MARKS = ("a", "b", "rc")
 # GNU env's options that take no value; the others are refused.
 ENV_FLAGS = ("-i", "--ignore-environment", "-v", "--debug")
-ASK_LATER = "run it to see what it starts"
 DIGITS = "0123456789"
 
 # Each note, in order, when decide() finds that it applies.
@@ -462,7 +461,7 @@ def follow(launcher: Launcher, folders: list[str]) -> None:
         if scripts > SCRIPT_LEVELS:
             break
         if hop.unknown:
-            launcher.unknown = hop.unknown
+            launcher.unknown = hop.unknown + ": " + asked(launcher)
             return
         launcher.how = ", ".join(step for step in (launcher.how, hop.how)
                                  if step)
@@ -483,10 +482,13 @@ def reached(launcher: Launcher, file: str, invoked: str) -> None:
     names = (path.basename(invoked), path.basename(file))
     if launcher.how and not any(name.startswith(PYTHON_NAMES)
                                 for name in names):
-        launcher.unknown = "a %s script: %s tells what it runs" % (
-            names[0], ASK.get(launcher.name, launcher.name))
+        launcher.unknown = "a %s script: %s" % (names[0], asked(launcher))
         return
     launcher.interpreter = file
+
+
+def asked(launcher: Launcher) -> str:
+    return "%s tells what it runs" % ASK.get(launcher.name, launcher.name)
 
 
 # What runs a script, from its first lines; None for anything else.
@@ -501,7 +503,8 @@ def script_hop(file: str, invoked: str, folders: list[str]) -> Hop | None:
     hop.how = "#! line"
     if path.basename(interpreter) == "env":
         env_command(hop, argument, folders)
-    elif text.partition("\n")[2].startswith(PIP_SH_EXEC):
+    elif path.isfile(interpreter) and text.partition("\n")[2].startswith(
+            PIP_SH_EXEC):
         pip_sh_command(hop, text)
     elif interpreter:
         hop.file = interpreter
@@ -547,11 +550,11 @@ def env_command(hop: Hop, argument: str, folders: list[str]) -> None:
     hop.new_exec = True
     words, problem = env_words(argument)
     if problem:
-        hop.unknown = "its #! line has %s: %s" % (problem, ASK_LATER)
+        hop.unknown = "its #! line has " + problem
         return
     command, folders, problem = env_settings(words, folders)
     if problem:
-        hop.unknown = "its #! line has %s: %s" % (problem, ASK_LATER)
+        hop.unknown = "its #! line has " + problem
     elif "/" in command:
         hop.file = command
     else:
@@ -638,7 +641,7 @@ def pyenv_hop(text: str, invoked: str, folders: list[str]) -> Hop:
     root = root.rstrip("/")
     names, origin, problem = pyenv_version_name(root)
     if problem:
-        hop.unknown = "a pyenv shim; %s: %s" % (problem, ASK_LATER)
+        hop.unknown = "a pyenv shim, and " + problem
         return hop
     shims = [root + "/shims", path.dirname(invoked)]
     hop.file, version = pyenv_which(root, names, path.basename(invoked),
@@ -751,7 +754,9 @@ def pyenv_safe(root: str, name: str) -> bool:
 # pyenv-latest: the newest installed version whose name is the prefix and
 # "." or "-" and more (3.12 -> 3.12.1), leaving out dev, src and
 # pre-release builds, and free-threaded ones (3.13t) unless asked for.
-def pyenv_latest(root: str, prefix: str) -> str:
+# With -f (force) it answers what it was given when nothing matches,
+# less a "t" it took for free-threading: pyenv-which then looks for that.
+def pyenv_latest(root: str, prefix: str, force: bool = False) -> str:
     if pyenv_installed(root, prefix):
         return prefix
     names = pyenv_versions(root)
@@ -765,6 +770,8 @@ def pyenv_latest(root: str, prefix: str) -> str:
                and name.startswith(prefix) and name.endswith(suffix)
                and len(name) > len(prefix) + len(suffix)
                and pyenv_stable(name, suffix)]
+    if not matches and force:
+        return prefix
     return pyenv_newest(matches)
 
 
@@ -827,7 +834,7 @@ def pyenv_which(root: str, names: list[str], command: str,
         if version == "system":
             file = which(command, system)
         else:
-            version = pyenv_latest(root, version) or version
+            version = pyenv_latest(root, version, force=True)
             file = root + "/versions/" + version + "/bin/" + command
         if path.isfile(file) and access(file, X_OK):
             return file, version

@@ -476,3 +476,15 @@ def leaks(output: "str | bytes", planted: list[str]) -> list[str]:
     return sorted({secret[i:i + 8] for secret in planted
                    for i in range(len(secret) - 7)
                    if secret[i:i + 8] in text})
+
+
+# Generated (Hypothesis) tests: a small fixed budget in the ordinary run,
+# a larger one with MATRIX_DEEP=1 (the closing figures name both).
+DEEP = os.environ.get("MATRIX_DEEP") == "1"
+
+
+def budget(ordinary: int, deep: int) -> "object":
+    from hypothesis import HealthCheck, settings
+    return settings(max_examples=deep if DEEP else ordinary, deadline=None,
+                    derandomize=True, database=None,
+                    suppress_health_check=list(HealthCheck))

@@ -7,13 +7,16 @@ import signal
 import site
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Optional
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from conftest import (GLOBAL_PYTHON, ROOT, SCRIPTS, clean_env,
+from conftest import (GLOBAL_PYTHON, ROOT, SCRIPTS, budget, clean_env,
                       interruptible, load_script, make_venv, site_packages,
                       supported_pythons, venv_python)
 
@@ -1186,3 +1189,301 @@ def test_commands_in_notes_paste_from_an_awkward_folder(
     note = next(n for n in notes(done.lines) if "source " in n)
     source = note.split("run source ", 1)[1].rsplit(" again, last.", 1)[0]
     assert shlex.split(source) == [str(venv / "bin" / "activate")]
+
+
+# --- Differential: pyenv's shims, against the real pyenv -------------------
+#
+# A throwaway PYENV_ROOT with generated installed versions (each bin/ a set
+# of links to a real interpreter), shims made by the real `pyenv rehash`,
+# and a generated choice (PYENV_VERSION, a .python-version here or above,
+# the global version file). The shim is really run and prints the path it
+# ran as; construct.py must name the same version, or say it cannot tell.
+
+PYENV = PYENV_ROOT / "libexec" / "pyenv"
+# Names pyenv installs, and the builds pyenv-latest leaves out.
+INSTALLABLE = ["3.12.1", "3.12.10", "3.12.2", "3.11.7", "3.13.0", "3.13.1t",
+               "3.12-dev", "3.14.0a1", "3.14.0rc2", "pypy3.10-7.3.12",
+               "miniconda3-4.7.12", "2.7.18", "3.10", "3.9.18", "3.13"]
+# What users write: names, prefixes, "python-", other builds, unknowns.
+CHOSEN = INSTALLABLE + ["3", "3.12", "3.1", "3.13t", "python-3.12",
+                        "python-3.11.7", "python-3", "pypy3.10", "miniconda3",
+                        "system", "3.9.99", "3.12.", "3.14", "2", "pypy"]
+SHIM_COMMANDS = ("python", "python3", "pip")
+# What pyenv's bash scripts run, linked into a folder at the end of PATH
+# (the system's own bin would hold a python3 of its own).
+SHELL_TOOLS = ("bash", "cat", "sed", "grep", "sort", "awk", "cut", "head",
+               "basename", "dirname", "tr", "mkdir", "ls", "readlink",
+               "realpath", "xargs", "find", "uname", "rm", "ln", "chmod",
+               "mv", "touch", "wc", "tail", "env")
+
+
+def pyenv_or_skip() -> Path:
+    if not PYENV.exists():
+        pytest.skip("pyenv is not installed")
+    return PYENV
+
+
+@st.composite
+def pyenv_layouts(draw: st.DrawFn) -> dict[str, object]:
+    installed = draw(st.lists(st.sampled_from(INSTALLABLE), unique=True,
+                              max_size=7))
+    lacking = {name: draw(st.sets(st.sampled_from(SHIM_COMMANDS),
+                                  max_size=2)) for name in installed}
+    words = st.lists(st.sampled_from(CHOSEN), min_size=1, max_size=3)
+    line = st.tuples(st.sampled_from(["", " ", "\t", "  "]), words,
+                     st.sampled_from(["", " extra", "\t# note", "\r"])
+                     ).map(lambda t: t[0] + " ".join(t[1][:1]) + t[2])
+    file_text = st.lists(st.one_of(line, st.sampled_from(
+        ["", "# a comment", "#3.12.1", "   "])), max_size=4).map("\n".join)
+    where = draw(st.sampled_from(["PYENV_VERSION", "here", "above",
+                                  "global", "nowhere"]))
+    choice = ""
+    if where == "PYENV_VERSION":
+        choice = ":".join(draw(words))
+    elif where != "nowhere":
+        choice = draw(file_text)
+    return {"installed": installed, "lacking": lacking, "where": where,
+            "choice": choice,
+            "system": draw(st.sets(st.sampled_from(SHIM_COMMANDS)))}
+
+
+def build_pyenv(top: Path, layout: dict[str, object]) -> dict[str, str]:
+    """The root, the working directory, and the environment of one run."""
+    root, system = top / "root", top / "system"
+    (root / "versions").mkdir(parents=True)
+    system.mkdir()
+    real = Path(os.path.realpath(GLOBAL_PYTHON))
+    for name in layout["installed"]:
+        (root / "versions" / name / "bin").mkdir(parents=True)
+        for command in SHIM_COMMANDS:
+            if command not in layout["lacking"][name]:
+                (root / "versions" / name / "bin" / command).symlink_to(real)
+    for command in layout["system"]:
+        (system / command).symlink_to(real)
+    tools = top / "tools"
+    tools.mkdir()
+    for tool in SHELL_TOOLS:
+        if shutil.which(tool):
+            (tools / tool).symlink_to(shutil.which(tool))
+    here = top / "project" / "sub"
+    here.mkdir(parents=True)
+    env = clean_env({"PYENV_ROOT": str(root), "HOME": str(top),
+                     "PWD": str(here), "LC_ALL": "C"})
+    files = {"here": here, "above": top / "project", "global": root}
+    if layout["where"] == "PYENV_VERSION":
+        env["PYENV_VERSION"] = layout["choice"]
+    elif layout["where"] in files:
+        name = "version" if layout["where"] == "global" else ".python-version"
+        (files[layout["where"]] / name).write_text(layout["choice"])
+    subprocess.run([str(PYENV), "rehash"], env=env, check=True, timeout=60,
+                   capture_output=True)
+    env["PATH"] = "%s/shims:%s:%s" % (root, system, tools)
+    return {"root": str(root), "here": str(here), **env}
+
+
+def ran_as(command: str, env: dict[str, str], cwd: str) -> str:
+    """What the shim really runs: the path it ran as, or "" on failure."""
+    code = "import sys; print(sys.executable)"
+    done = subprocess.run(["%s/shims/%s" % (env["root"], command), "-c",
+                           code], env=env, cwd=cwd, capture_output=True,
+                          text=True, timeout=60)
+    if done.returncode != 0:
+        return ""
+    return done.stdout.strip()
+
+
+def construct_says(line: str, env: dict[str, str]) -> "str | None":
+    """Where construct.py says the shim goes: a path, "" for nothing, None
+    when it says only running it would tell."""
+    name, _, rest = line.partition(": ")
+    if " (a pyenv shim, and " in rest:
+        return None
+    how = rest.rpartition(" (pyenv ")[2]
+    if "-> (none)" in rest:
+        return ""
+    version = how.partition(" from ")[0]
+    if version == "system":
+        return "%s/%s" % (Path(env["root"]).parent / "system", name)
+    return "%s/versions/%s/bin/%s" % (env["root"], version, name)
+
+
+@budget(12, 150)
+@given(layout=pyenv_layouts())
+def test_pyenv_shims_agree_with_pyenv(layout: dict[str, object]) -> None:
+    pyenv_or_skip()
+    with tempfile.TemporaryDirectory() as folder:
+        env = build_pyenv(Path(folder), layout)
+        done = subprocess.run([str(GLOBAL_PYTHON), str(SCRIPT)], env=env,
+                              cwd=env["here"], capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        lines = command_lines(done.stdout.splitlines())
+        for line in lines:
+            name = line.partition(":")[0]
+            if "%s/shims/%s " % (env["root"], name) not in line:
+                continue
+            said = construct_says(line, env)
+            if said is None:
+                continue
+            real = ran_as(name, env, env["here"])
+            assert said == real, (line, real, layout)
+
+
+@pytest.mark.parametrize("setting, local, wanted", [
+    ({"PYENV_VERSION": "3.11"}, "", "3.11.7"),
+    ({"PYENV_VERSION": "python-3.12"}, "", "3.12.1"),
+    ({"PYENV_VERSION": "3.12:3.11"}, "", "3.12.1"),
+    ({}, "3.12\n", "3.12.1"),
+    ({}, "python-3.13\r\n", "3.13.0"),
+])
+def test_pyenv_prefixes_resolve_to_the_newest_installed(
+        run_script, debian_python: Path, tmp_path: Path,
+        setting: dict[str, str], local: str, wanted: str) -> None:
+    """pyenv local 3.12 writes "3.12": the shims run 3.12.1, not Debian's
+    python3 that runs construct.py, which is not "this interpreter"."""
+    target = pyenv_python(wanted)
+    for version in ("3.11.7", "3.12.1"):
+        pyenv_python(version)
+    if local:
+        (tmp_path / ".python-version").write_text(local)
+    done = run_script("construct", python=debian_python, cwd=tmp_path,
+                      env={"PATH": "%s/shims:/usr/bin" % PYENV_ROOT,
+                           "PWD": str(tmp_path), **setting})
+    python3 = command_lines(done.lines)[1]
+    assert python3.startswith("python3: %s/shims/python3 -> %s (pyenv %s "
+                              % (PYENV_ROOT, target.resolve(), wanted))
+    assert not python3.endswith("this interpreter")
+    assert "Make a venv: /usr/bin/python3 -m venv" in done.stdout
+
+
+def test_an_uninstalled_version_python_refuses_python3_falls_back(
+        run_script, debian_python: Path, tmp_path: Path) -> None:
+    """PYENV_VERSION=3.99: no python on Debian's PATH, so the python shim
+    fails; python3 falls back on "system", Debian's /usr/bin/python3."""
+    pyenv_python("3.12.1")
+    done = run_script("construct", python=debian_python, cwd=tmp_path,
+                      env={"PATH": "%s/shims:/usr/bin" % PYENV_ROOT,
+                           "PYENV_VERSION": "3.99"})
+    python, python3 = command_lines(done.lines)[:2]
+    assert python == ("python: %s/shims/python -> (none) (pyenv 3.99 from "
+                      "PYENV_VERSION)" % PYENV_ROOT)
+    assert python3 == ("python3: %s/shims/python3 -> %s (pyenv system from "
+                       "PYENV_VERSION), this interpreter"
+                       % (PYENV_ROOT, os.path.realpath("/usr/bin/python3")))
+
+
+# --- Differential: #! lines, against what running them starts --------------
+
+REAL = os.path.realpath(GLOBAL_PYTHON)
+# Launchers as people and tools write them; {python} is a real
+# interpreter's path, {bin} a folder on PATH holding python3.
+SHEBANGS = [
+    "#!{python}", "#! {python}", "#!{python} -I", "#!{python}\t-Es",
+    "#!/usr/bin/env python3", "#!/usr/bin/env  python3 ",
+    "#!/usr/bin/env python3 -I", "#!/usr/bin/env -S python3 -I",
+    "#!/usr/bin/env -S python3", "#!/usr/bin/env -S -i python3",
+    "#!/usr/bin/env -S -v python3", "#!/usr/bin/env -S -- python3",
+    "#!/usr/bin/env -S PATH={bin} python3 -s",
+    "#!/usr/bin/env -S 'python3' -I", "#!/usr/bin/env -S python3 # note",
+    "#!/usr/bin/env -S \"python3\"", "#!/usr/bin/env -S A=1 python3",
+    "#!/usr/bin/env -S A=1 -i python3", "#!/usr/bin/env -S",
+    "#!/usr/bin/env -Spython3", "#!/usr/bin/env --split-string=python3 -I",
+    "#!/usr/bin/env -i python3", "#!/usr/bin/env", "#!/usr/bin/env A=b",
+    "#!/usr/bin/env -S ${{HOME}}/python3", "#!/usr/bin/env -S python\\_3",
+    "#!/usr/bin/env python4", "#!/nonexistent/python3", "#!",
+    "#!/bin/sh\n'''exec' \"{python}\" \"$0\" \"$@\"\n' '''",
+    "#!/bin/sh\n'''exec' {python} \"$0\" \"$@\"\n' '''",
+    "#!/bin/sh\nexec {python} \"$0\" \"$@\"\n''' '''",
+    "#!/usr/bin/env bash\nexec {python} \"$0\" \"$@\"\n''' '''",
+]
+BODY = "\nimport os\nprint(os.path.realpath('/proc/self/exe'))\n"
+
+
+@st.composite
+def launcher_chains(draw: st.DrawFn) -> list[str]:
+    """The #! lines of a chain: pip's names the next script's path, the
+    last names a real interpreter (or is one of SHEBANGS)."""
+    depth = draw(st.integers(0, 7))
+    return ["#!{next}"] * depth + [draw(st.sampled_from(SHEBANGS))]
+
+
+@budget(40, 600)
+@given(chain=launcher_chains(), crlf=st.booleans())
+def test_launchers_agree_with_running_them(chain: list[str],
+                                           crlf: bool) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        top = Path(folder)
+        bin_dir = top / "bin"
+        bin_dir.mkdir()
+        (bin_dir / "python3").symlink_to(REAL)
+        files = [top / ("step%d" % at) for at in range(len(chain) - 1)]
+        files.insert(0, bin_dir / "pip")
+        for at, line in enumerate(chain):
+            following = str(files[at + 1]) if at + 1 < len(files) else ""
+            text = line.format(python=REAL, bin=bin_dir, next=following)
+            if crlf and at == 0:
+                text = text.replace("\n", "\r\n", 1)
+            files[at].write_text(text + BODY)
+            files[at].chmod(0o755)
+        env = {"PATH": str(bin_dir), "HOME": str(top)}
+        done = run_raw(GLOBAL_PYTHON, env=env)
+        assert done.returncode == 0, done.stderr
+        [pip] = [line for line in command_lines(
+            done.stdout.decode().splitlines()) if line.startswith("pip:")]
+        if pip.endswith(" tells what it runs)"):
+            return      # construct.py says only running it would tell
+        started = started_by(files[0], clean_env(env), top)
+        if " -> (none) " in pip:
+            assert started == "", (pip, chain)
+        else:
+            said = pip.partition(" -> ")[2].rpartition(" (")[0]
+            assert said and os.path.realpath(said) == started, (pip, chain)
+
+
+def started_by(launcher: Path, env: dict[str, str], cwd: Path) -> str:
+    """The interpreter a launcher really starts, "" when exec fails."""
+    try:
+        ran = subprocess.run([str(launcher)], env=env, cwd=cwd,
+                             capture_output=True, text=True, timeout=10)
+    except OSError:             # ELOOP, ENOEXEC: nothing starts
+        return ""
+    if ran.returncode != 0:
+        return ""
+    return ran.stdout.strip()
+
+
+def test_a_version_managers_wrapper_is_named_as_a_wrapper(
+        run_script, tmp_path: Path) -> None:
+    """A bash wrapper that execs another pip: not "installs into bash"."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "pip").write_text('#!/usr/bin/env bash\nexec /opt/tool/pip'
+                                 ' "$@"\n')
+    (bin_dir / "pip").chmod(0o755)
+    done = run_script("construct", env={"PATH": "%s:/usr/bin" % bin_dir})
+    [pip] = [line for line in command_lines(done.lines)
+             if line.startswith("pip:")]
+    assert pip == ("pip: %s/pip (a bash script: pip --version tells what "
+                   "it runs)" % bin_dir)
+    assert not any("pip here is" in note for note in notes(done.lines))
+
+
+def test_env_split_string_finds_the_command(run_script,
+                                            tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    commands(bin_dir, python3=GLOBAL_PYTHON)
+    (bin_dir / "pip").write_text("#!/usr/bin/env -S python3 -I\n")
+    (bin_dir / "pip").chmod(0o755)
+    done = run_script("construct", python=GLOBAL_PYTHON,
+                      env={"PATH": str(bin_dir)})
+    assert "pip: %s/pip -> %s (#! line), this interpreter" % (
+        bin_dir, os.path.realpath(GLOBAL_PYTHON)) in done.lines
+
+
+def test_a_nul_byte_in_the_activate_script(run_script,
+                                           fresh_venv) -> None:
+    venv = fresh_venv()
+    (venv / "bin" / "activate").write_bytes(b'VIRTUAL_ENV="/old\0/env"\n')
+    done = run_script("construct", python=venv_python(venv))
+    assert done.returncode == 0 and done.stderr == ""
+    assert notes(done.lines) == []
