@@ -124,7 +124,8 @@ PLACEHOLDER_WORDS = tuple("example password passwd secret changeme "
 PLACEHOLDER_VALUES = tuple("pass pwd user username token".split())
 # Without a digit in its line, a value is a secret only under one of these
 # (a password of letters and symbols, a pair's) or as a Hugging Face token
-# (letters only): a random token or key holds a digit.
+# (letters only), given by "=", ":", ",", or ">" (an XML element): a
+# random token or key holds a digit.
 WORDS_WITHOUT_DIGITS = ("pass", "pwd", "auth", "cred", "hf_")
 # What a (user, password) pair is given to: auth=, HTTPBasicAuth(...),
 # credentials=.
@@ -1282,8 +1283,9 @@ def holds_secret_literal(line: str) -> bool:
     option, then a password."""
     if private_key_armour(line) or "@" in line and url_with_password(line):
         return True
-    if not any(digit in line for digit in "0123456789") and not any(
-            word in line.lower() for word in WORDS_WITHOUT_DIGITS):
+    if not any(digit in line for digit in "0123456789") and not (
+            any(word in line.lower() for word in WORDS_WITHOUT_DIGITS)
+            and any(mark in line for mark in "=:,>")):
         return False            # most lines of code: no value to judge
     words = tokens(line)
     for at, word in enumerate(words):
