@@ -133,9 +133,8 @@ PAIR_OWNERS = tuple("auth cred creds credentials".split())
 # A value starting so is a path, a template or a pattern, not a secret.
 NOT_VALUE_STARTS = "/.~{<([^"
 # Commands that take a password after an option: docker login -p <pw>,
-# mysql -p<pw>, sshpass -p <pw>, curl -u user:<pw>.
-PASSWORD_OPTIONS = (("-p", tuple("login mysql mysqldump mysqladmin sshpass "
-                                 "podman buildah skopeo".split())),
+# sshpass -p <pw>, curl -u user:<pw> (mysql -p <name> names a database).
+PASSWORD_OPTIONS = (("-p", tuple("login sshpass".split())),
                     ("-u", ("curl",)), ("--user", ("curl",)))
 
 # Tokens that say what they are, found wherever they stand with no name:
@@ -246,8 +245,8 @@ PGPASS_NAME = "pgpass"              # .pgpass: every line may hold a password
 # A line is worth reading when, lowercased and without "_" and "-", it
 # holds one of these (each costs a search of every file)...
 SUSPECT_WORDS = tuple(word.encode() for word in SECRET_NAMES + tuple(
-    "pass pwd @ putty djangoinsecure hooks.slack.com/services curl login "
-    "mysql".split()))
+    "pass pwd @ putty djangoinsecure hooks.slack.com/services curl "
+    "login".split()))
 # ... or when a run of MIN_TOKEN or more characters of a token's alphabet
 # starts with a known prefix: one search for every run, whatever the
 # number of prefixes.
@@ -564,15 +563,16 @@ def address_problem(url: Url) -> str | None:
 
 def valid_host(host: str) -> bool:
     """A host as a URL may name it: "" (sqlite:///), an IPv6 address in
-    brackets, or dot-separated labels of letters, digits, "-", "_", "~"
-    and "%" (percent-encoded), none empty; four labels of digits are an
-    IPv4 address, each from 0 to 255."""
+    brackets, or dot-separated labels of letters, digits, "-", "_" and
+    "~", none empty; four labels of digits are an IPv4 address, each from
+    0 to 255. A percent-encoded name is refused: requests decodes it, so
+    the host shown would not be the host contacted."""
     if host.startswith("["):
         address = host[1:-1].partition("%")[0]
         return host.endswith("]") and ":" in address and all(
             c in "0123456789abcdefABCDEF:." for c in address)
     labels = host.split(".")
-    if host and not all(label and all(c.isalnum() or c in "-_~%"
+    if host and not all(label and all(c.isalnum() or c in "-_~"
                                       for c in label) for label in labels):
         return False
     return not (len(labels) == 4 and all(
@@ -595,6 +595,12 @@ def url_problem(url: Url | None, schemes: tuple[str, ...],
         return "its scheme must be one of %s" % ", ".join(schemes)
     if not database and not url.host:
         return "it has no host"
+    # The userinfo runs to the last "@" (to hide a password holding "/"),
+    # but requests ends the host at the first "/", "?" or "#": an "@"
+    # after one of them leaves two readings of the host.
+    if not database and any(c in (url.userinfo or "") for c in "/?#"):
+        return "an '@' after a '/', '?' or '#' leaves its host unclear " \
+            "(write it as %40)"
     return address_problem(url)
 
 
@@ -1297,15 +1303,22 @@ def holds_secret_literal(line: str) -> bool:
             return True
         if not quoted and not_a_literal(line, words, at):
             continue            # most words of code and prose
-        name = name_before(words, at)
-        kind = secret_kind(name)
-        if kind == "secret" and looks_random(value, quoted) or \
-                kind == "password" and looks_like_password(
-                    value, assigned_password(words, at)) or \
-                after_password_option(words, at) \
-                and looks_like_password(value):
+        if given_secret(words, at, value, quoted):
             return True
     return False
+
+
+def given_secret(words: list[str], at: int, value: str,
+                 quoted: bool) -> bool:
+    """Whether the value words[at] is a secret by what it is given to: a
+    secret name's value that looks random; a password name's, or a
+    command's password option's, that looks like a password."""
+    kind = secret_kind(name_before(words, at))
+    if kind == "secret":
+        return looks_random(value, quoted)
+    if kind == "password":
+        return looks_like_password(value, assigned_password(words, at))
+    return after_password_option(words, at) and looks_like_password(value)
 
 
 def not_a_literal(line: str, words: list[str], at: int) -> bool:
