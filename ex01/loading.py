@@ -350,6 +350,10 @@ def apply_option(options: Options, name: str, value: str) -> str | None:
         if ambiguous_userinfo(value):
             return "--source: an '@' after a '/', '?' or '#' leaves the " \
                 "host unclear (write it as %40)"
+        if percent_encoded_host(value):
+            # requests decodes it: the host contacted would not be the
+            # host shown.
+            return "--source: a percent-encoded host name: write it plainly"
         options.source = value
     else:
         if not value.lower().endswith(".png"):
@@ -367,6 +371,15 @@ def ambiguous_userinfo(url: str) -> bool:
     host_end = min((rest.find(c) for c in "/?#" if c in rest),
                    default=len(rest))
     return rest.rfind("@") > host_end
+
+
+def percent_encoded_host(url: str) -> bool:
+    """Whether the host part (an IPv6 address's zone aside) holds "%"."""
+    rest = url.partition("://")[2]
+    for end in "/?#":
+        rest = rest.partition(end)[0]
+    host = rest.rpartition("@")[2]
+    return "%" in host and not host.startswith("[")
 
 
 def option_name(name: str) -> str:

@@ -563,16 +563,15 @@ def address_problem(url: Url) -> str | None:
 
 def valid_host(host: str) -> bool:
     """A host as a URL may name it: "" (sqlite:///), an IPv6 address in
-    brackets, or dot-separated labels of letters, digits, "-", "_" and
-    "~", none empty; four labels of digits are an IPv4 address, each from
-    0 to 255. A percent-encoded name is refused: requests decodes it, so
-    the host shown would not be the host contacted."""
+    brackets, or dot-separated labels of letters, digits, "-", "_", "~"
+    and "%" (percent-encoded), none empty; four labels of digits are an
+    IPv4 address, each from 0 to 255."""
     if host.startswith("["):
         address = host[1:-1].partition("%")[0]
         return host.endswith("]") and ":" in address and all(
             c in "0123456789abcdefABCDEF:." for c in address)
     labels = host.split(".")
-    if host and not all(label and all(c.isalnum() or c in "-_~"
+    if host and not all(label and all(c.isalnum() or c in "-_~%"
                                       for c in label) for label in labels):
         return False
     return not (len(labels) == 4 and all(
@@ -601,6 +600,10 @@ def url_problem(url: Url | None, schemes: tuple[str, ...],
     if not database and any(c in (url.userinfo or "") for c in "/?#"):
         return "an '@' after a '/', '?' or '#' leaves its host unclear " \
             "(write it as %40)"
+    # requests decodes a percent-encoded host name: the host shown would
+    # not be the host contacted. (A database's may be a socket's path.)
+    if not database and "%" in url.host and not url.host.startswith("["):
+        return "its host name is percent-encoded: write it plainly"
     return address_problem(url)
 
 

@@ -1,11 +1,13 @@
 """What exists twice, because each script must stand alone, behaves the
 same in both: one table of cases runs through each pair, so that the
 copies cannot drift apart."""
+import sys
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from conftest import (SCRIPTS, canary, leaks, load_script, run,
+from conftest import (SCRIPTS, budget, canary, leaks, load_script, run,
                       site_packages, venv_python)
 
 oracle = load_script("oracle")
@@ -180,3 +182,110 @@ def test_any_url_is_shown_alike_and_without_its_secrets(
     assert shown == loading.shown_url(url)
     assert shown.isprintable()
     assert leaks(shown, [user, password, query, fragment]) == []
+
+
+# --- Differential: the host shown is the host requests contacts -----------
+#
+# URL-shaped text built from the pieces that trip URL readers; requests
+# prepares the request, urllib3 reads the host and port it would connect
+# to. Whenever a script accepts a URL, its host and port are those.
+
+HOSTS = ["example.com", "EXAMPLE.com", "127.0.0.1", "[::1]", "[fe80::1%25e]",
+         "xn--caf-dma.fr", "caf\u00e9.fr", "a..b", "999.1.1.1", "1.2.3.256",
+         "host_name", "a%41b.com", "", "example.com.", "[::1", "localhost",
+         "0x7f.1", "127.1", "1.2.3.4.5", "-a.com", "a-.com", "\u00b2.com",
+         "[::ffff:1.2.3.4]", "[v1.x]", "h:1:2", "b\u00fccher.de", "a.b_c"]
+PIECES = st.sampled_from(["", "@", "/", "?", "#", ";", ":", "%40", "%2F", "a",
+                          "x@y", "@@", "%", "."])
+AUTH = st.sampled_from(["", "user@", "user:pw@", "u:p@x@", ":@", "@",
+                        "u:p/q@", "u%40:p@"])
+PORTS = st.sampled_from(["", ":80", ":8080", ":0", ":65535", ":65536", ":",
+                         ":8x", ":-1", ": 80", ":\u0663"])
+
+
+def contacted(url: str) -> "tuple[str, int | None] | None":
+    """The host and port requests would connect to, or None."""
+    requests = pytest.importorskip("requests")
+    from urllib3.util import parse_url
+    try:
+        prepared = requests.Request("GET", url).prepare()
+        parsed = parse_url(prepared.url)
+    except Exception:       # requests refuses: nothing is contacted
+        return None
+    return (parsed.host or "").lower(), parsed.port
+
+
+def shown_host(shown: str) -> "tuple[str, int | None] | None":
+    """The host and port a script's masked URL names, or None."""
+    rest = shown.partition("://")[2]
+    if not rest or rest.startswith("(not "):
+        return None
+    netloc = rest.partition("/")[0].partition("?")[0].partition("#")[0]
+    netloc = netloc.rpartition("@")[2]
+    if netloc.startswith("["):
+        host, _, after = netloc.partition("]")
+        host, port = host + "]", after[1:]
+    else:
+        host, _, port = netloc.partition(":")
+    return as_contacted(host), int(port) if port else None
+
+
+def as_contacted(host: str) -> str:
+    """A host as requests sends it: IDNA for names beyond ASCII; an IPv6
+    zone's "%25" is the URL's spelling of "%"."""
+    if host.startswith("["):
+        return host.lower().replace("%25", "%")
+    if host.isascii():
+        return host.lower()
+    try:
+        import idna
+        return idna.encode(host, uts46=True).decode()
+    except Exception:
+        return "(no IDNA form)"
+
+
+def default_port(port: "int | None", scheme: str) -> int:
+    if port is not None:
+        return port
+    return 443 if scheme == "https" else 80
+
+
+@budget(300, 5000)
+@given(scheme=st.sampled_from(["http", "https", "HTTP"]), auth=AUTH,
+       host=st.one_of(st.sampled_from(HOSTS), st.text(max_size=6)),
+       port=PORTS, tail=st.lists(PIECES, max_size=4).map("".join))
+def test_the_host_shown_is_the_host_requests_contacts(
+        scheme: str, auth: str, host: str, port: str, tail: str) -> None:
+    url = "%s://%s%s%s/%s" % (scheme, auth, host, port, tail)
+    real = contacted(url)
+    if real is None:
+        return
+    wanted = (real[0], default_port(real[1], scheme.lower()))
+    _, error = loading.parse_args(["--source", url])
+    said = shown_host(loading.shown_url(url))
+    if error is None and said is not None:
+        event("loading.py accepts what requests contacts")
+        assert (said[0], default_port(said[1], scheme.lower())) == wanted, \
+            ("loading.py", url)
+    parsed = oracle.parse_url(url)
+    if oracle.url_problem(parsed, oracle.ENDPOINT_SCHEMES, False) is None:
+        event("oracle.py accepts what requests contacts")
+        said = (as_contacted(parsed.host), int(parsed.port or 0) or None)
+        assert (said[0], default_port(said[1], scheme.lower())) == wanted, \
+            ("oracle.py", url)
+
+
+@pytest.mark.parametrize("url", [
+    "https://zion.example/x@evil.example/",     # requests: zion.example
+    "https://zion%2Eexample/",                  # requests: zion.example
+    "https://a%41b.example/",                   # requests: aab.example
+])
+def test_a_url_whose_host_requests_reads_otherwise_is_refused(
+        url: str) -> None:
+    done = run([sys.executable, str(SCRIPTS["loading"]), "--source", url])
+    assert done.returncode == 2 and done.stdout == ""
+    assert "write it" in done.stderr and "evil" not in done.stderr
+    problem = oracle.url_problem(oracle.parse_url(url),
+                                 oracle.ENDPOINT_SCHEMES, False)
+    assert problem is not None and problem.endswith("write it plainly") or \
+        problem.endswith("(write it as %40)")
