@@ -100,7 +100,8 @@ NOT_SECRET_ENDINGS = tuple("id ids name type field label url uri path file "
                            "dir pattern regex digest checksum fingerprint "
                            "expiry expires expiration izer ize length size "
                            "encryption algorithm method scheme policy "
-                           "prompt format count signature nonce".split())
+                           "prompt format count signature nonce arn "
+                           "ref version".split())
 # Words between a name and its value: "Authorization: Bearer <token>",
 # "the password is <password>".
 FILLER_WORDS = tuple("bearer basic is was are".split())
@@ -1316,11 +1317,14 @@ def given_secret(words: list[str], at: int, value: str,
     """Whether the value words[at] is a secret by what it is given to: a
     secret name's value that looks random; a password name's, or a
     command's password option's, that looks like a password."""
-    kind = secret_kind(name_before(words, at))
+    name = name_before(words, at)
+    kind = secret_kind(name)
     if kind == "secret":
         return looks_random(value, quoted)
     if kind == "password":
-        return looks_like_password(value, assigned_password(words, at))
+        # POSTGRES_PASSWORD=postgres: a default, named after its service
+        return value.lower() not in name.lower() and looks_like_password(
+            value, assigned_password(words, at))
     return after_password_option(words, at) and looks_like_password(value)
 
 
@@ -1578,36 +1582,105 @@ def collect_git_status(env_path: str, asking: int | None) -> str:
 
 
 def gitignore_says_ignored(env_path: str) -> bool:
-    """Whether .gitignore files ignore env_path, read without git.
-
-    From the file's directory up to the repository root (or /): in each
-    .gitignore the last matching line decides, and a deeper file wins.
-    Patterns are matched against the file's name as git matches them
-    (*, ?, [...], \\ escapes; "**/" before it; "/" before it anchors it to
-    that .gitignore's own directory), each possibly negated with "!"; a
-    pattern with another "/" names a path, which this does not follow.
-    """
-    name = os.path.basename(env_path)
-    for depth, directory in enumerate(up_to_repository(env_path)):
+    """Whether .gitignore files ignore env_path, read without git, in the
+    order of git's dir.c: each folder on the way down from the repository
+    root (or /) first, and once one is ignored so is everything in it;
+    then the file. For each, the .gitignore files from its own folder up
+    to the root: the deepest with a matching line decides, and in a file
+    the last matching line."""
+    chain = up_to_repository(env_path)[::-1]        # the root first
+    parts = [os.path.basename(folder) for folder in chain[1:]]
+    parts.append(os.path.basename(env_path))
+    rules = [gitignore_rules(folder) for folder in chain]
+    for depth in range(1, len(parts) + 1):
+        is_folder = depth < len(parts)
         decision = None
-        text = read_text(os.path.join(directory, ".gitignore"), MAX_SCANNED)
-        # As git reads it: lines end at "\n" only, and only trailing
-        # spaces are dropped (leading ones belong to the pattern).
-        # A byte-order mark before the first line is skipped, as git does.
-        for line in (text or "").removeprefix("\ufeff").split("\n"):
-            pattern = line.rstrip("\r").rstrip(" ")
-            negated = pattern.startswith("!")
-            pattern = pattern[1:] if negated else pattern
-            while pattern.startswith("**/"):
-                pattern = pattern[3:]
-            if pattern.startswith("/") and depth == 0:
-                pattern = pattern[1:]
-            if pattern and not pattern.startswith("#") \
-                    and "/" not in pattern and glob_matches(pattern, name):
-                decision = not negated
-        if decision is not None:
-            return decision
-    return False
+        for level in range(depth - 1, -1, -1):
+            decision = last_match(rules[level], parts[level:depth],
+                                  is_folder)
+            if decision is not None:
+                break
+        if decision and is_folder:
+            return True
+    return bool(decision)
+
+
+class GitignoreRule:
+    """One line of a .gitignore, as git's dir.c parses it."""
+
+    negated = False             # "!pattern": ignored no more
+    folders_only = False        # "pattern/": matches folders only
+    anchored = False            # a "/" before its end: a path from here
+    segments: list[str]         # the pattern's parts between "/"
+
+
+def gitignore_rules(folder: str) -> list[GitignoreRule]:
+    text = read_text(os.path.join(folder, ".gitignore"), MAX_SCANNED)
+    rules = []
+    # As git reads it: lines end at "\n" only; a byte-order mark before
+    # the first line is skipped.
+    for line in (text or "").removeprefix("\ufeff").split("\n"):
+        rule = gitignore_rule(line)
+        if rule is not None:
+            rules.append(rule)
+    return rules
+
+
+def gitignore_rule(line: str) -> GitignoreRule | None:
+    # Trailing spaces are dropped unless escaped ("\ "); leading ones
+    # belong to the pattern.
+    pattern = line.rstrip("\r")
+    while pattern.endswith(" ") and not pattern.endswith("\\ "):
+        pattern = pattern[:-1]
+    if not pattern or pattern.startswith("#"):
+        return None
+    rule = GitignoreRule()
+    rule.negated = pattern.startswith("!")
+    if rule.negated:
+        pattern = pattern[1:]
+    rule.folders_only = pattern.endswith("/")
+    if rule.folders_only:
+        pattern = pattern[:-1]
+    rule.anchored = "/" in pattern
+    rule.segments = pattern.removeprefix("/").split("/")
+    if pattern == "":
+        return None
+    return rule
+
+
+def last_match(rules: list[GitignoreRule], parts: list[str],
+               is_folder: bool) -> bool | None:
+    """Whether the last rule matching this path (parts below the
+    .gitignore's folder) ignores it; None when none matches."""
+    decision = None
+    for rule in rules:
+        if rule.folders_only and not is_folder:
+            continue
+        if rule.anchored:
+            matched = segments_match(rule.segments, parts)
+        else:
+            matched = glob_matches(rule.segments[0], parts[-1])
+        if matched:
+            decision = not rule.negated
+    return decision
+
+
+def segments_match(segments: list[str], parts: list[str]) -> bool:
+    """A path pattern against a path, part by part: "**" is any number of
+    folders, and a last "/**" everything inside (not the folder)."""
+    reach = {0}
+    for at, segment in enumerate(segments):
+        if not reach:
+            return False
+        if segment == "**":
+            first = min(reach)
+            if at == len(segments) - 1:
+                first += 1
+            reach = set(range(first, len(parts) + 1))
+        else:
+            reach = {i + 1 for i in reach if i < len(parts)
+                     and glob_matches(segment, parts[i])}
+    return len(parts) in reach
 
 
 def glob_matches(pattern: str, name: str) -> bool:

@@ -810,6 +810,9 @@ def test_many_hardcoded_secrets_are_capped(run_script, project: Path,
     ("MYSQL_ROOT_PASSWORD: XEHPLqijjFBm", True),
     ('MYSQL_ROOT_PASSWORD="XEHPLqijjFBm"', True),
     ("password: XEHPLqijjFBm", False),
+    ("docker run -e POSTGRES_PASSWORD=postgres postgres:16", False),
+    ('SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:'
+     'db-AbCdEf"', False),
     ("at least MIN_PASSWORD characters", False),
     # Private keys of every common armour; not a parser's constant.
     ("-----BEGIN PGP PRIVATE KEY BLOCK-----", True),
