@@ -1225,13 +1225,16 @@ def looks_random(value: str, quoted: bool = False) -> bool:
 
 def looks_like_password(value: str, any_letters: bool = False) -> bool:
     """At least MIN_PASSWORD characters with a letter and a digit or a
-    symbol (letters only will do under an unmistakable name), no white
-    space, path or placeholder: what a person writes as a password."""
+    symbol before its last character (letters only will do under an
+    unmistakable name), no white space, path or placeholder: what a
+    person writes as a password, not a word before its punctuation."""
     return len(value) >= MIN_PASSWORD and not placeholder(value) \
         and value[0] not in NOT_VALUE_STARTS and value.isprintable() \
         and not any(c.isspace() or c == "\\" for c in value) \
         and any(c.isalpha() for c in value) \
-        and (any_letters or not value.isalpha() or random_letters(value))
+        and (any_letters or random_letters(value)
+             or any(c.isdigit() for c in value)
+             or any(not c.isalnum() for c in value[:-1]))
 
 
 def random_letters(value: str) -> bool:

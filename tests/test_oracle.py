@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import secret_corpus
-from conftest import (NOBODY, canary, clean_env, clean_global_python, git,
-                      leaks, load_script, ROOT, SCRIPTS, section,
+from conftest import (NOBODY, budget, canary, clean_env, clean_global_python,
+                      git, leaks, load_script, ROOT, SCRIPTS, section,
                       site_packages, venv_python)
 
 oracle = load_script("oracle")
@@ -791,6 +791,7 @@ def test_many_hardcoded_secrets_are_capped(run_script, project: Path,
     ("# to pass tests/test_api2.py, set the flag", False),
     ("# Issuer: CN=Buypass Class 2 Root CA O=Buypass AS-983163327", False),
     ("#password_encryption = scram-sha-256", False),
+    ("# ftp.login()  # user anonymous, passwd anonymous@", False),
     ("DB_PASS=Rk29xQ7wLm", True),
     ("dbPass: 'Rk29xQ7wLm'", True),
     # A URL's user information holds no "/" and no brackets.
@@ -1869,3 +1870,52 @@ def test_a_host_no_resolver_takes_is_refused_in_production(
                                          ZION_ENDPOINT=url))
     assert usable and any(line.startswith("WARNING: ZION_ENDPOINT must be")
                           for line in lines)
+
+
+# --- Differential: the .gitignore read without git, against git ------------
+#
+# A repository with .env two folders down (ex02/sub/.env), .gitignore
+# files at the top, in ex02/ and in ex02/sub/, each of generated lines:
+# names and globs of the file and of its folders, path patterns with
+# "/", "**", a trailing "/" (folders only), "!" and comments. git
+# check-ignore gives the answer; the fallback must give the same.
+
+GITIGNORE_PIECES = [
+    ".env", "*.env", ".e?v", ".env*", "*", "ex02", "ex0?", "sub", "s*b",
+    "ex02/", "sub/", "ex02/sub", "ex02/sub/", "/ex02", "/sub", "ex02/*",
+    "ex02/**", "**/sub", "**/.env", "ex02/**/.env", "sub/.env", "/.env",
+    "ex02/sub/.env", "*/sub/.env", "*/.env", "ex*/s*/.e*", "**", "**/",
+    "ex02/**/sub/**", "[e]x02", "[!x]ub", "\\.env", ".env ", ".env\\ ",
+    "# .env", "x/../.env", "sub/**", "/ex02/sub/", "other", "ex02/other/"]
+
+
+@st.composite
+def gitignore_files(draw: st.DrawFn) -> dict[str, str]:
+    line = st.tuples(st.sampled_from(["", "", "!"]),
+                     st.sampled_from(GITIGNORE_PIECES)).map("".join)
+    files = st.lists(line, max_size=4).map("\n".join)
+    return {folder: draw(files) for folder in ("", "ex02", "ex02/sub")}
+
+
+@budget(25, 400)
+@given(files=gitignore_files())
+def test_the_gitignore_fallback_agrees_with_git_on_generated_files(
+        files: dict[str, str]) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    import tempfile
+    env = clean_env({"GIT_CONFIG_GLOBAL": os.devnull,
+                     "GIT_CONFIG_NOSYSTEM": "1"})
+    with tempfile.TemporaryDirectory() as folder:
+        repo = Path(folder)
+        subprocess.run(["git", "init", "-q"], cwd=repo, env=env, check=True)
+        (repo / "ex02" / "sub").mkdir(parents=True)
+        dotenv = repo / "ex02" / "sub" / ".env"
+        dotenv.write_text("API_KEY=x\n")
+        for where, text in files.items():
+            (repo / where / ".gitignore").write_text(text + "\n")
+        asked = subprocess.run(["git", "check-ignore", "-q", "--",
+                                "ex02/sub/.env"], cwd=repo, env=env)
+        assert asked.returncode in (0, 1)
+        assert oracle.gitignore_says_ignored(str(dotenv)) is (
+            asked.returncode == 0), files
