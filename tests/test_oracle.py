@@ -1265,7 +1265,10 @@ ESCAPED_GLOBS = [("x\\\\?", "x\\y"), ("x\\\\?", "x\\"), ("x\\?", "x?"),
                  # nothing: git matches nothing with either.
                  ("x\\", "x\\"), ("x\\", "x"), ("[a", "[a"), ("x[", "x["),
                  # "]" first in a group is one of its characters.
-                 ("[!]]", "a"), ("[!]]", "]"), ("[]]", "]"), ("[^]]x", "ax")]
+                 ("[!]]", "a"), ("[!]]", "]"), ("[]]", "]"), ("[^]]x", "ax"),
+                 # A range holds both its ends.
+                 ("[a-v]x", "ax"), ("[a-v]x", "vx"), ("[a-v]x", "wx"),
+                 ("[!a-v]x", "vx")]
 
 
 @pytest.mark.parametrize("pattern, name", ESCAPED_GLOBS)

@@ -289,3 +289,55 @@ def test_a_url_whose_host_requests_reads_otherwise_is_refused(
                                  oracle.ENDPOINT_SCHEMES, False)
     assert problem is not None and problem.endswith("write it plainly") or \
         problem.endswith("(write it as %40)")
+
+
+# --- Every twin in a parity test --------------------------------------------
+
+@budget(300, 5000)
+@given(host=st.one_of(
+    st.tuples(*[st.integers(0, 300)] * 4).map(
+        lambda octets: ".".join(map(str, octets))),
+    st.sampled_from(["255.255.255.255", "256.0.0.1", "1.2.3.256", "0.0.0.0",
+                     "1.2.3", "1.2.3.4.5", "01.2.3.4", "[::1]", "[::1",
+                     "[fe80::1%eth0]", "a..b", "", "-", "a_b", "\u00b2.com",
+                     "\u0663.1.1.1", "caf\u00e9.fr", "%2Fvar"]),
+    st.text(st.sampled_from(list("ab19.-_~%[]:\u00e9\u0663 ")), max_size=12)))
+def test_both_scripts_judge_hosts_alike(host: str) -> None:
+    """Boundary labels included: 255 is an octet, 256 none."""
+    assert oracle.valid_host(host) is loading.valid_host(host)
+    labels = host.split(".")
+    if len(labels) == 4 and all(label.isascii() and label.isdigit()
+                                for label in labels):
+        assert oracle.valid_host(host) is all(int(label) <= 255
+                                              for label in labels)
+
+
+# Helpers that each script holds a copy of, and the test that keeps the
+# copies alike; the rest share a name but do each script's own work.
+TWIN_TESTS = {
+    "escaped": test_both_scripts_escape_alike,
+    "clipped": test_both_scripts_escape_alike,
+    "quoted": test_both_scripts_quote_alike,
+    "listed": test_both_scripts_list_alike,
+    "option_name": test_both_scripts_name_unknown_options_alike,
+    "shown_url": test_both_scripts_show_a_url_alike,
+    "valid_host": test_both_scripts_judge_hosts_alike,
+    "find_installer": test_both_scripts_find_a_venvs_installer_alike,
+}
+OWN_WORK = {"main", "build_report", "Facts", "Options", "parse_args",
+            "say_error", "show", "close_stdout", "OutputError", "read_text",
+            "shown_path"}
+
+
+def test_every_twin_has_a_parity_test() -> None:
+    import ast
+    defined = []
+    for path in SCRIPTS.values():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        defined.append({node.name for node in tree.body if isinstance(
+            node, (ast.FunctionDef, ast.ClassDef))})
+    shared = set()
+    for at, names in enumerate(defined):
+        for other in defined[at + 1:]:
+            shared |= names & other
+    assert shared - OWN_WORK == set(TWIN_TESTS)
