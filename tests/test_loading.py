@@ -2872,6 +2872,10 @@ def test_hostile_metadata_is_bounded_escaped_and_masked(
         "version or specifier this script does not read)"
     assert "[OK] requests (1.0\\x1b[31m) - Network access ready" \
         in done.lines
+    # Nothing to paste for a URL whose credentials are hidden: said so.
+    assert found[5:] == ["A requirement installed from a URL is shown "
+                         "without its credentials: install it from the URL "
+                         "you hold."]
 
 
 def test_thousands_of_unmet_requirements_are_capped(
