@@ -333,3 +333,12 @@ def test_ci_runs_with_strict_bash_and_installs_poetry_when_missing() -> None:
     assert "tool.poetry.source" not in (ROOT / "pyproject.toml").read_text()
     assert "tool.poetry.source" not in (ROOT / "ex01" / "pyproject.toml"
                                         ).read_text()
+
+
+def test_readme_is_written_for_its_readers() -> None:
+    """A learner, an evaluator, a user with a broken environment: short
+    enough to read; measurements' internals belong to the benchmark."""
+    text = readme()
+    assert len(text) <= 25_000
+    for internal in ("page fault", "tokens per", "µs per", "instructions per"):
+        assert internal not in text.lower()
