@@ -114,6 +114,7 @@ STRING_PREFIXES = tuple("b r u f br rb fr rf".split())
 OPERATORS = "=:,;(){}[]<>|&?!"
 SPACED_OPERATORS = [(operator, " %s " % operator) for operator in OPERATORS]
 CLAUSE_ENDS = ",;(){}|&?"
+MAX_NAME_DISTANCE = 12              # words from a name to its "=" or ":"
 MIN_RANDOM = 16                     # characters of a random-looking token
 MIN_PASSWORD = 8                    # characters of a password worth a look
 TOKEN_PUNCTUATION = "-_+/~."        # base64, hex, URL-safe and JWT tokens
@@ -1131,7 +1132,8 @@ def name_before(words: list[str], at: int) -> str:
             return pair_name(words, at)
         return words[at]
     assignment = at
-    while at >= 0 and words[at] not in CLAUSE_ENDS:
+    while at >= max(0, assignment - MAX_NAME_DISTANCE) \
+            and words[at] not in CLAUSE_ENDS:
         # "pass" or "pwd" names a value only right before its "=" or ":"
         # ("flag to pass to :class:`x`" is prose).
         if secret_kind(words[at]) and (
@@ -1301,6 +1303,7 @@ def holds_secret_literal(line: str) -> bool:
             and any(mark in line for mark in "=:,>")):
         return False            # most lines of code: no value to judge
     words = tokens(line)
+    called: set[str] | None = None      # found when first needed
     for at, word in enumerate(words):
         quoted = word[:1] in QUOTES
         value = word[1:] if quoted else word
@@ -1308,8 +1311,10 @@ def holds_secret_literal(line: str) -> bool:
             continue
         if value.startswith(TOKEN_PREFIXES) and token_kind(value):
             return True
-        if not quoted and not_a_literal(line, words, at):
-            continue            # most words of code and prose
+        if not quoted:
+            called = called_words(line) if called is None else called
+            if not_a_literal(called, words, at):
+                continue        # most words of code and prose
         if given_secret(words, at, value, quoted):
             return True
     return False
@@ -1331,14 +1336,27 @@ def given_secret(words: list[str], at: int, value: str,
     return after_password_option(words, at) and looks_like_password(value)
 
 
-def not_a_literal(line: str, words: list[str], at: int) -> bool:
+def called_words(line: str) -> set[str]:
+    """The words written against a "(" or a "[" in the line: what is
+    called or indexed (a value before a parenthesis in prose is not)."""
+    called = set()
+    for piece in line.replace("[", "(").split("(")[:-1]:
+        if piece and not piece[-1].isspace():
+            word = piece.split()[-1]
+            for operator in OPERATORS + QUOTES:
+                word = word.rpartition(operator)[2]
+            called.add(word)
+    return called
+
+
+def not_a_literal(called: set[str], words: list[str], at: int) -> bool:
     """Whether an unquoted word is code or prose, not a value: what is
     called or indexed (written against its "(" or "[": a value before a
     parenthesis in prose is still a value), a dotted name (self.api_key_v2,
     Ed25519PrivateKey.generate), or a word or an identifier, unless its
     letters look random or it is given to an unmistakable name."""
     value = words[at]
-    if value + "(" in line or value + "[" in line \
+    if value in called \
             or "." in value and all(part.isidentifier()
                                     for part in value.split(".")):
         return True
