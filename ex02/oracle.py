@@ -1167,9 +1167,11 @@ def after_password_option(words: list[str], at: int) -> bool:
     option = words[at - 1] if at >= 1 else ""
     if option == ":" and at >= 3:
         option = words[at - 3]
-    return any(option == flag and any(command in words[:at]
-                                      for command in commands)
-               for flag, commands in PASSWORD_OPTIONS)
+    for flag, commands in PASSWORD_OPTIONS:
+        if option == flag:
+            before = words[max(0, at - MAX_NAME_DISTANCE):at]
+            return any(command in before for command in commands)
+    return False
 
 
 def sample_word(value: str) -> bool:
