@@ -509,7 +509,7 @@ def script_hop(file: str, invoked: str, folders: list[str]) -> Hop | None:
     elif interpreter:
         hop.file = interpreter
     else:
-        hop.unknown = "a script with an empty #! line"
+        hop.unknown = "its #! line is empty, or too long for Linux"
     return hop
 
 
@@ -518,9 +518,10 @@ def script_hop(file: str, invoked: str, folders: list[str]) -> Hop | None:
 # is its first word, and all the rest, however many words, is one
 # argument. A line cut off inside the interpreter's name runs nothing.
 def shebang(text: str) -> tuple[str, str]:
-    head = text.encode(sys.getfilesystemencoding(), "surrogateescape")[
-        :SHEBANG_LIMIT].decode(sys.getfilesystemencoding(), "surrogateescape")
-    line, newline, _ = head[2:].partition("\n")
+    encoding = sys.getfilesystemencoding()
+    head = text.encode(encoding, "surrogateescape")[:SHEBANG_LIMIT]
+    line, newline, _ = head[2:].decode(encoding, "surrogateescape"
+                                       ).partition("\n")
     line = line.strip(" \t")
     end = len(line)
     for separator in " \t":

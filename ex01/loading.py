@@ -934,14 +934,31 @@ def evaluate_marker(marker: str, env: dict[str, str]) -> bool | None:
     return result if not words else None
 
 
+# "or" and "and" over answers that may be unknown (None): one true side
+# makes "or" true and one false side makes "and" false, whatever the other.
+def either(one: bool | None, other: bool | None) -> bool | None:
+    if one is True or other is True:
+        return True
+    if one is None or other is None:
+        return None
+    return False
+
+
+def both(one: bool | None, other: bool | None) -> bool | None:
+    if one is False or other is False:
+        return False
+    if one is None or other is None:
+        return None
+    return True
+
+
 def parse_or(words: list[str], env: dict[str, str], depth: int
              ) -> bool | None:
     """Consumes or-joined groups of and-joined comparisons."""
     result: bool | None = False
     while True:
         group = parse_and(words, env, depth)
-        result = True if result or group else (
-            None if result is None or group is None else False)
+        result = either(result, group)
         if words[:1] != ["or"]:
             return result
         words.pop(0)
@@ -962,8 +979,7 @@ def parse_and(words: list[str], env: dict[str, str], depth: int
             words.pop(0)
         else:
             item = compare_marker(words, env)
-        result = False if result is False or item is False else (
-            None if result is None or item is None else True)
+        result = both(result, item)
         if words[:1] != ["and"]:
             return result
         words.pop(0)
@@ -1580,7 +1596,7 @@ def follow_redirects(session: "Session", url: str, deadline: Deadline
     return None, "more than %d redirects" % MAX_REDIRECTS
 
 
-def readable_without_blocking(verify: object) -> bool:
+def readable_without_blocking(verify: bool | str) -> bool:
     """Whether a certificate bundle requests was told to read is a file or
     folder, or no path at all: opening a FIFO would hang the run."""
     from importlib import _bootstrap_external as files

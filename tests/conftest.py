@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, Optional
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = {
@@ -483,8 +484,7 @@ def leaks(output: "str | bytes", planted: list[str]) -> list[str]:
 DEEP = os.environ.get("MATRIX_DEEP") == "1"
 
 
-def budget(ordinary: int, deep: int) -> "object":
-    from hypothesis import HealthCheck, settings
+def budget(ordinary: int, deep: int) -> settings:
     return settings(max_examples=deep if DEEP else ordinary, deadline=None,
                     derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))

@@ -1391,6 +1391,7 @@ SHEBANGS = [
     "#!/usr/bin/env -i python3", "#!/usr/bin/env", "#!/usr/bin/env A=b",
     "#!/usr/bin/env -S ${{HOME}}/python3", "#!/usr/bin/env -S python\\_3",
     "#!/usr/bin/env python4", "#!/nonexistent/python3", "#!",
+    "#!{python} -I" + " " * 300, "#!/" + "x/" * 150 + "python3",
     "#!/bin/sh\n'''exec' \"{python}\" \"$0\" \"$@\"\n' '''",
     "#!/bin/sh\n'''exec' {python} \"$0\" \"$@\"\n' '''",
     "#!/bin/sh\nexec {python} \"$0\" \"$@\"\n''' '''",

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import (canary, clean_env, clean_global_python, interruptible,
-                      leaks, load_script, Result, ROOT, run, section,
+from conftest import (budget, canary, clean_env, clean_global_python,
+                      interruptible, leaks, load_script, Result, ROOT, run,
+                      section,
                       site_packages, supported_pythons, venv_python)
 
 loading = load_script("loading")
@@ -2229,15 +2230,6 @@ def test_what_comes_before_the_installed_packages(
 # Generated inputs, a small fixed budget in the ordinary run and a larger
 # one with MATRIX_DEEP=1; the script must give the real tool's answer, or
 # refuse in one line what it does not read.
-
-DEEP = os.environ.get("MATRIX_DEEP") == "1"
-
-
-def budget(ordinary: int, deep: int) -> settings:
-    return settings(max_examples=deep if DEEP else ordinary, deadline=None,
-                    derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
-
 
 # PEP 440 versions as people write them: every spelling packaging takes,
 # and a few it refuses.
