@@ -1921,19 +1921,28 @@ def test_the_echo_cap(length: int) -> None:
 # --- Printed commands paste from a folder whose name needs quoting -----------
 
 @pytest.mark.parametrize("where", ["above", "ex01"])
+@pytest.mark.parametrize("interpreter", ["venv", "global"])
 def test_install_commands_name_real_files_from_an_awkward_folder(
-        bare_venv: Path, tmp_path: Path, where: str) -> None:
+        bare_venv: Path, tmp_path: Path, where: str,
+        interpreter: str) -> None:
     """A space, a quote and a '$' in the folder: each path the shell reads
-    back from the printed commands is a real file."""
+    back from the printed commands is a real file, in a venv's route and
+    in a global interpreter's (a new matrix_env, then its own pip)."""
     import shlex
     root = tmp_path / "neo's matrix $dir"
     root.mkdir()
     script = copy_project(root, "numpy==2.2.6\n", lock=True)
     cwd = tmp_path if where == "above" else script.parent
     typed = script.relative_to(cwd)
-    done = run([str(venv_python(bare_venv)), str(typed)], cwd=cwd)
+    python = venv_python(bare_venv)
+    if interpreter == "global":
+        python = clean_global_python("pandas")
+    done = run([str(python), str(typed)], cwd=cwd)
     commands = install_commands(done.stdout.splitlines())
     pip = shlex.split(commands["pip"])
+    if interpreter == "global":
+        assert pip[1:4] == ["-m", "venv", "matrix_env"]
+        assert (cwd / pip[-1]).resolve() == script.resolve()
     assert (cwd / pip[pip.index("-r") + 1]).is_file()
     assert (cwd / pip[pip.index("-r") + 1]).parent.resolve() \
         == script.parent.resolve()
