@@ -143,8 +143,7 @@ PASSWORD_OPTIONS = (("-p", tuple("login sshpass".split())),
 # a row is the prefix, the alphabet of the rest (ALPHABETS), its shortest
 # and longest length, how many parts it has between "."s, and what it is.
 # From the providers' documented formats, as gitleaks' rules and GitHub's
-# secret-scanning patterns give them. Adding a kind is adding a row (a
-# table as one string: a script run by path is compiled on every run).
+# secret-scanning patterns give them. Adding a kind is adding a row.
 ALPHABETS = {
     "A-Z0-9": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
     "a-zA-Z": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
@@ -160,81 +159,79 @@ ALPHABETS["base64"] = ALPHABETS["alnum"] + "+/="
 ALPHABETS["bech32"] = "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L"
 ALPHABETS["django"] = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)"
 ALPHABET_SETS = {name: frozenset(chars) for name, chars in ALPHABETS.items()}
-TOKEN_RULES_TABLE = """
-# prefix         alphabet   shortest, longest length; parts; what it is
-AKIA             A-Z0-9     16    16 1  AWS access key id
-ASIA             A-Z0-9     16    16 1  AWS temporary key id
-ABIA             A-Z0-9     16    16 1  AWS STS key id
-ACCA             A-Z0-9     16    16 1  AWS key id
-ghp_             alnum      36    36 1  GitHub token
-gho_             alnum      36    36 1  GitHub OAuth token
-ghu_             alnum      36    36 1  GitHub user token
-ghs_             alnum      36    36 1  GitHub app token
-ghr_             alnum      36    76 1  GitHub refresh token
-github_pat_      alnum_     82    82 1  GitHub fine-grained
-glpat-           base64url  20    20 1  GitLab token
-glptt-           base64url  40    40 1  GitLab trigger
-glrt-            base64url  20    20 1  GitLab runner
-gldt-            base64url  20    20 1  GitLab deploy
-xoxb-            alnum-     20   255 1  Slack bot token
-xoxp-            alnum-     20   255 1  Slack user token
-xoxa-            alnum-     20   255 1  Slack app token
-xoxr-            alnum-     20   255 1  Slack refresh
-xoxe.xoxp-       alnum-     20   255 1  Slack config
-xapp-            alnum-     20   255 1  Slack app token
-//hooks.slack.com/services/ alnum/     40    80 1  Slack webhook
-sk_live_         alnum      10    99 1  Stripe key
-rk_live_         alnum      10    99 1  Stripe restricted
-sk_test_         alnum      10    99 1  Stripe test key
-rk_test_         alnum      10    99 1  Stripe test key
-whsec_           alnum      32    64 1  Stripe webhook
-AIza             base64url  35    35 1  Google API key
-GOCSPX-          base64url  28    28 1  Google OAuth
-ya29.            base64url  30  2048 1  Google access
-pypi-AgEIcHlwaS5vcmc base64url  50  1024 1  PyPI token
-pypi-AgENdGVzdC5weXBpLm9yZw base64url  50  1024 1  TestPyPI token
-SG.              base64url. 66    66 2  SendGrid key
-npm_             alnum      36    36 1  npm token
-hf_              a-zA-Z     34    34 1  Hugging Face
-sk-ant-          base64url  80   120 1  Anthropic key
-sk-proj-         base64url  40   200 1  OpenAI key
-sk-svcacct-      base64url  40   200 1  OpenAI key
-sk-admin-        base64url  40   200 1  OpenAI key
-sk-              alnum      48    48 1  OpenAI key
-shpat_           hex        32    32 1  Shopify token
-shpss_           hex        32    32 1  Shopify secret
-shpca_           hex        32    32 1  Shopify token
-shppa_           hex        32    32 1  Shopify token
-dop_v1_          hex        64    64 1  DigitalOcean
-doo_v1_          hex        64    64 1  DigitalOcean
-dapi             hex        32    32 1  Databricks token
-sq0atp-          base64url  22    22 1  Square token
-sq0csp-          base64url  43    43 1  Square secret
-dckr_pat_        base64url  27    27 1  Docker Hub token
-glsa_            alnum_     41    41 1  Grafana token
-hvs.             base64url  90   120 1  Vault token
-PMAK-            alnum-     59    59 1  Postman key
-lin_api_         alnum      40    40 1  Linear key
-NRAK-            A-Z0-9     27    27 1  New Relic key
-dp.pt.           alnum      43    43 1  Doppler token
-sbp_             hex        40    40 1  Supabase token
-AGE-SECRET-KEY-1 bech32     58    58 1  age secret key
-django-insecure- django     50    50 1  Django key
-eyJ              base64url. 30 65536 3  JSON Web Token
-# base64 of '{"auths":' (a Docker config) and of a PEM private key's
-# armour, as Kubernetes Secrets hold them
-eyJhdXRocyI6     base64     20 65536 1  Docker config
-LS0tLS1CRUdJTiBQUklWQVRFIEtF base64      8 65536 1  private key
-LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBL base64      8 65536 1  private key
-LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtF base64      8 65536 1  private key
-LS0tLS1CRUdJTiBPUEVOU1NIIFBSSVZBVEUgS0VZ base64      8 65536 1  private key
-LS0tLS1CRUdJTiBFTkNSWVBURUQgUFJJVkFURSBL base64      8 65536 1  private key
-"""
-TOKEN_RULES = [(prefix, alphabet, int(shortest), int(longest), int(parts),
-                " ".join(what))
-               for prefix, alphabet, shortest, longest, parts, *what in (
-                   row.split() for row in TOKEN_RULES_TABLE.splitlines()
-                   if row and not row.startswith("#"))]
+TOKEN_RULES = (
+    # prefix, alphabet, shortest and longest length, parts, what it is
+    ("AKIA", "A-Z0-9", 16, 16, 1, "AWS access key id"),
+    ("ASIA", "A-Z0-9", 16, 16, 1, "AWS temporary key id"),
+    ("ABIA", "A-Z0-9", 16, 16, 1, "AWS STS key id"),
+    ("ACCA", "A-Z0-9", 16, 16, 1, "AWS key id"),
+    ("ghp_", "alnum", 36, 36, 1, "GitHub token"),
+    ("gho_", "alnum", 36, 36, 1, "GitHub OAuth token"),
+    ("ghu_", "alnum", 36, 36, 1, "GitHub user token"),
+    ("ghs_", "alnum", 36, 36, 1, "GitHub app token"),
+    ("ghr_", "alnum", 36, 76, 1, "GitHub refresh token"),
+    ("github_pat_", "alnum_", 82, 82, 1, "GitHub fine-grained"),
+    ("glpat-", "base64url", 20, 20, 1, "GitLab token"),
+    ("glptt-", "base64url", 40, 40, 1, "GitLab trigger"),
+    ("glrt-", "base64url", 20, 20, 1, "GitLab runner"),
+    ("gldt-", "base64url", 20, 20, 1, "GitLab deploy"),
+    ("xoxb-", "alnum-", 20, 255, 1, "Slack bot token"),
+    ("xoxp-", "alnum-", 20, 255, 1, "Slack user token"),
+    ("xoxa-", "alnum-", 20, 255, 1, "Slack app token"),
+    ("xoxr-", "alnum-", 20, 255, 1, "Slack refresh"),
+    ("xoxe.xoxp-", "alnum-", 20, 255, 1, "Slack config"),
+    ("xapp-", "alnum-", 20, 255, 1, "Slack app token"),
+    ("//hooks.slack.com/services/", "alnum/", 40, 80, 1, "Slack webhook"),
+    ("sk_live_", "alnum", 10, 99, 1, "Stripe key"),
+    ("rk_live_", "alnum", 10, 99, 1, "Stripe restricted"),
+    ("sk_test_", "alnum", 10, 99, 1, "Stripe test key"),
+    ("rk_test_", "alnum", 10, 99, 1, "Stripe test key"),
+    ("whsec_", "alnum", 32, 64, 1, "Stripe webhook"),
+    ("AIza", "base64url", 35, 35, 1, "Google API key"),
+    ("GOCSPX-", "base64url", 28, 28, 1, "Google OAuth"),
+    ("ya29.", "base64url", 30, 2048, 1, "Google access"),
+    ("pypi-AgEIcHlwaS5vcmc", "base64url", 50, 1024, 1, "PyPI token"),
+    ("pypi-AgENdGVzdC5weXBpLm9yZw",
+     "base64url", 50, 1024, 1, "TestPyPI token"),
+    ("SG.", "base64url.", 66, 66, 2, "SendGrid key"),
+    ("npm_", "alnum", 36, 36, 1, "npm token"),
+    ("hf_", "a-zA-Z", 34, 34, 1, "Hugging Face"),
+    ("sk-ant-", "base64url", 80, 120, 1, "Anthropic key"),
+    ("sk-proj-", "base64url", 40, 200, 1, "OpenAI key"),
+    ("sk-svcacct-", "base64url", 40, 200, 1, "OpenAI key"),
+    ("sk-admin-", "base64url", 40, 200, 1, "OpenAI key"),
+    ("sk-", "alnum", 48, 48, 1, "OpenAI key"),
+    ("shpat_", "hex", 32, 32, 1, "Shopify token"),
+    ("shpss_", "hex", 32, 32, 1, "Shopify secret"),
+    ("shpca_", "hex", 32, 32, 1, "Shopify token"),
+    ("shppa_", "hex", 32, 32, 1, "Shopify token"),
+    ("dop_v1_", "hex", 64, 64, 1, "DigitalOcean"),
+    ("doo_v1_", "hex", 64, 64, 1, "DigitalOcean"),
+    ("dapi", "hex", 32, 32, 1, "Databricks token"),
+    ("sq0atp-", "base64url", 22, 22, 1, "Square token"),
+    ("sq0csp-", "base64url", 43, 43, 1, "Square secret"),
+    ("dckr_pat_", "base64url", 27, 27, 1, "Docker Hub token"),
+    ("glsa_", "alnum_", 41, 41, 1, "Grafana token"),
+    ("hvs.", "base64url", 90, 120, 1, "Vault token"),
+    ("PMAK-", "alnum-", 59, 59, 1, "Postman key"),
+    ("lin_api_", "alnum", 40, 40, 1, "Linear key"),
+    ("NRAK-", "A-Z0-9", 27, 27, 1, "New Relic key"),
+    ("dp.pt.", "alnum", 43, 43, 1, "Doppler token"),
+    ("sbp_", "hex", 40, 40, 1, "Supabase token"),
+    ("AGE-SECRET-KEY-1", "bech32", 58, 58, 1, "age secret key"),
+    ("django-insecure-", "django", 50, 50, 1, "Django key"),
+    ("eyJ", "base64url.", 30, 65536, 3, "JSON Web Token"),
+    # base64 of '{"auths":' (a Docker config) and of a PEM private key's
+    # armour, as Kubernetes Secrets hold them
+    ("eyJhdXRocyI6", "base64", 20, 65536, 1, "Docker config"),
+    ("LS0tLS1CRUdJTiBQUklWQVRFIEtF", "base64", 8, 65536, 1, "private key"),
+    ("LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBL", "base64", 8, 65536, 1, "private key"),
+    ("LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtF", "base64", 8, 65536, 1, "private key"),
+    ("LS0tLS1CRUdJTiBPUEVOU1NIIFBSSVZBVEUgS0VZ",
+     "base64", 8, 65536, 1, "private key"),
+    ("LS0tLS1CRUdJTiBFTkNSWVBURUQgUFJJVkFURSBL",
+     "base64", 8, 65536, 1, "private key"),
+)
 TOKEN_PREFIXES = tuple(rule[0] for rule in TOKEN_RULES)
 # The armour of a private key: PEM's (RSA, EC, DSA, OPENSSH, ENCRYPTED,
 # PGP's "PRIVATE KEY BLOCK") and the first line of PuTTY's key file.
@@ -553,7 +550,8 @@ def parse_url(text: str) -> Url | None:
 
 def address_problem(url: Url) -> str | None:
     """Why the host or port cannot be a network address, or None."""
-    # isdigit() alone takes "²" and "٣": only ASCII digits make a port.
+    # isdigit() alone takes "\u00b2" (superscript two) and "\u0663"
+    # (Arabic-Indic three): only ASCII digits make a port.
     if url.port and not (url.port.isdigit() and url.port.isascii()
                          and 0 < int(url.port) < 65536):
         return "its port is not a number from 1 to 65535"
