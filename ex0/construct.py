@@ -51,7 +51,8 @@ It changes nothing and exits 0 on any supported Python."""
 
 
 COMMANDS = ("python", "python3", "pip", "pip3")    # as PATH finds them
-HEAD = 512                          # bytes of a launcher read at most
+HEAD = 8192                         # bytes of a launcher read: pip's sh form
+#                                     names a path of up to 4096 bytes
 MAX_HOPS = 24                       # links and launchers followed at most
 SHEBANG_LIMIT = 256                 # bytes of a #! line Linux reads
 SCRIPT_LEVELS = 5                   # #! scripts one exec runs through

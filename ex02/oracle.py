@@ -604,6 +604,10 @@ def url_problem(url: Url | None, schemes: tuple[str, ...],
     # not be the host contacted. (A database's may be a socket's path.)
     if not database and "%" in url.host and not url.host.startswith("["):
         return "its host name is percent-encoded: write it plainly"
+    # requests encodes a name beyond ASCII by IDNA's rules, which refuse
+    # some (full-width letters) that this script cannot tell apart.
+    if not database and not url.host.isascii():
+        return "its host name is not ASCII: write it in its xn-- form"
     return address_problem(url)
 
 
@@ -1612,7 +1616,15 @@ def gitignore_says_ignored(env_path: str) -> bool:
     chain = up_to_repository(env_path)[::-1]        # the root first
     parts = [os.path.basename(folder) for folder in chain[1:]]
     parts.append(os.path.basename(env_path))
-    rules = [gitignore_rules(folder) for folder in chain]
+    rules = [gitignore_rules(os.path.join(folder, ".gitignore"))
+             for folder in chain]
+    # Then the repository's own exclude file and the user's (git's
+    # default core.excludesFile), both read as the top .gitignore is.
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(
+        os.path.expanduser("~"), ".config")
+    below = [gitignore_rules(os.path.join(chain[0], ".git", "info",
+                                          "exclude")),
+             gitignore_rules(os.path.join(config, "git", "ignore"))]
     for depth in range(1, len(parts) + 1):
         is_folder = depth < len(parts)
         decision = None
@@ -1621,6 +1633,9 @@ def gitignore_says_ignored(env_path: str) -> bool:
                                   is_folder)
             if decision is not None:
                 break
+        for extra in below:
+            if decision is None:
+                decision = last_match(extra, parts[:depth], is_folder)
         if decision and is_folder:
             return True
     return bool(decision)
@@ -1635,8 +1650,11 @@ class GitignoreRule:
     segments: list[str]         # the pattern's parts between "/"
 
 
-def gitignore_rules(folder: str) -> list[GitignoreRule]:
-    text = read_text(os.path.join(folder, ".gitignore"), MAX_SCANNED)
+def gitignore_rules(path: str) -> list[GitignoreRule]:
+    # git does not follow a .gitignore that is a symbolic link.
+    if os.path.islink(path):
+        return []
+    text = read_text(path, MAX_SCANNED)
     rules = []
     # As git reads it: lines end at "\n" only; a byte-order mark before
     # the first line is skipped.
@@ -1714,7 +1732,7 @@ def glob_matches(pattern: str, name: str) -> bool:
         part = pattern[at]
         # A group's "]" comes after its first character ("[]]", "[!]]").
         negated = pattern[at + 1:at + 2] in ("!", "^")
-        end = pattern.find("]", at + 2 + negated)
+        end = group_end(pattern, at + 1 + negated)
         if part == "*":
             reach = set(range(min(reach), len(name) + 1))
         elif part == "[" and end < 0 or pattern[at:] == "\\":
@@ -1736,19 +1754,74 @@ def glob_matches(pattern: str, name: str) -> bool:
     return len(name) in reach
 
 
+def group_end(pattern: str, start: int) -> int:
+    """Where a [...] group whose members begin at start closes, as git's
+    wildmatch reads it: the first member may be "]", a [:class:] is one
+    member, a backslash escapes the next character; -1 if it never does."""
+    at = start
+    while at < len(pattern):
+        close = -1
+        if pattern.startswith("[:", at):
+            close = pattern.find(":]", at + 2)
+        if close >= 0:
+            at = close + 2
+            continue
+        if pattern[at] == "]" and at > start:
+            return at
+        if pattern[at] == "\\":
+            at += 1
+        at += 1
+    return -1
+
+
 def in_group(char: str, group: str) -> bool:
-    """Whether char is in a [...] group's characters and a-z ranges."""
+    """Whether char is one of a [...] group's members: characters (a
+    backslash escapes one), a-z ranges, and [:classes:]."""
     at = 0
     while at < len(group):
-        if group[at + 1:at + 2] == "-" and at + 2 < len(group):
-            if group[at] <= char <= group[at + 2]:
+        close = -1
+        if group.startswith("[:", at):
+            close = group.find(":]", at + 2)
+        if close >= 0:
+            if in_class(char, group[at + 2:close]):
                 return True
-            at += 3
-        else:
-            if group[at] == char:
-                return True
+            at = close + 2
+            continue
+        if group[at] == "\\" and at + 1 < len(group):
             at += 1
+        first, at = group[at], at + 1
+        if group[at:at + 1] == "-" and at + 1 < len(group):
+            last = group[at + 1]
+            if last == "\\" and at + 2 < len(group):
+                at += 1
+                last = group[at + 1]
+            at += 2
+            if first <= char <= last:
+                return True
+        elif first == char:
+            return True
     return False
+
+
+# POSIX character classes, as git's wildmatch takes them (ASCII only).
+CHARACTER_CLASSES = {
+    "alnum": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+    "alpha": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "digit": "0123456789", "xdigit": "0123456789abcdefABCDEF",
+    "lower": "abcdefghijklmnopqrstuvwxyz",
+    "upper": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "space": " \t\n\r\f\v", "blank": " \t",
+    "punct": "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
+}
+
+
+def in_class(char: str, name: str) -> bool:
+    if name == "cntrl":
+        return char.isascii() and not char.isprintable()
+    if name in ("graph", "print"):
+        return char.isascii() and char.isprintable() and (
+            name == "print" or char != " ")
+    return char in CHARACTER_CLASSES.get(name, "")
 
 
 def up_to_repository(path: str) -> list[str]:
@@ -1770,12 +1843,38 @@ def in_repository(path: str) -> bool:
 # --- Judging values (no I/O) -------------------------------------------------
 
 def is_local(url: Url) -> bool:
-    """A database on this machine: sqlite, a unix socket, loopback."""
+    """A database on this machine: sqlite, a unix socket (a host that is
+    an encoded path, or ?host=/...), or a loopback address."""
     socket = url.query is not None and ("host=/" in url.query
                                         or "host=%2f" in url.query.lower())
     return url.scheme.startswith("sqlite") or socket \
-        or url.host in ("", "localhost", "[::1]") \
-        or url.host.startswith(("127.", "%2f"))
+        or url.host.startswith("%2f") or is_loopback(url.host)
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 (four numbers: 127.db.example is a name),
+    or ::1 however it is written; no host at all is the local socket."""
+    if host in ("", "localhost"):
+        return True
+    if host.startswith("["):
+        return ipv6_is_loopback(host[1:-1].partition("%")[0])
+    labels = host.split(".")
+    return len(labels) == 4 and labels[0] == "127" and all(
+        label.isascii() and label.isdigit() for label in labels)
+
+
+def ipv6_is_loopback(address: str) -> bool:
+    """::1 in any of its spellings (0:0:0:0:0:0:0:1, 0::1, ::0:1)."""
+    head, double, tail = address.partition("::")
+    groups = [group for part in (head, tail) if part
+              for group in part.split(":")]
+    if not double and len(groups) != 8:
+        return False
+    if not groups or not all(group and len(group) <= 4 and all(
+            c in "0123456789abcdefABCDEF" for c in group) for group in groups):
+        return False
+    values = [int(group, 16) for group in groups]
+    return values[-1] == 1 and not any(values[:-1])
 
 
 def judge_database(value: str | None) -> Judgement:

@@ -265,6 +265,8 @@ POLICY_CASES = [
      "WARNING: DATABASE_URL is a local database in production mode"),
 ]
 INVALID_URLS = [
+    ("ZION_ENDPOINT", "https://\uff45\uff56\uff49\uff4c.example/zion",
+     "its host name is not ASCII: write it in its xn-- form"),
     ("DATABASE_URL", "not a url", "it is not a URL (scheme://host/path)"),
     ("DATABASE_URL", "ftp://files.example/zion",
      "its scheme must be one of postgresql"),
@@ -1645,6 +1647,8 @@ LOCAL_DATABASES = [
     "postgresql://neo:Kx82jdHq0pZm@127.5.6.7/zion",
     "postgresql://neo:Kx82jdHq0pZm@[::1]:5432/zion",
     "postgresql://neo:Kx82jdHq0pZm@[::1]/zion",
+    "postgresql://neo:Kx82jdHq0pZm@[0:0:0:0:0:0:0:1]/zion",
+    "postgresql://neo:Kx82jdHq0pZm@[0::1]:5432/zion",
     "postgresql:///zion?host=/var/run/postgresql",
     "postgresql://%2Fvar%2Frun%2Fpostgresql/zion",
     "sqlite:///var/zion.db",
@@ -1655,6 +1659,9 @@ REMOTE_DATABASES = [
     "postgresql://neo:Kx82jdHq0pZm@[::2]/zion",
     "postgresql://neo:Kx82jdHq0pZm@localhost.example/zion",
     "postgresql://neo:Kx82jdHq0pZm@10.127.0.1/zion",
+    "postgresql://neo:Kx82jdHq0pZm@127.db.example.com:5432/zion",
+    "postgresql://neo:Kx82jdHq0pZm@[::1:0]/zion",
+    "postgresql://neo:Kx82jdHq0pZm@[1::1]/zion",
 ]
 
 
@@ -1889,7 +1896,10 @@ GITIGNORE_PIECES = [
     "ex02/**", "**/sub", "**/.env", "ex02/**/.env", "sub/.env", "/.env",
     "ex02/sub/.env", "*/sub/.env", "*/.env", "ex*/s*/.e*", "**", "**/",
     "ex02/**/sub/**", "[e]x02", "[!x]ub", "\\.env", ".env ", ".env\\ ",
-    "# .env", "x/../.env", "sub/**", "/ex02/sub/", "other", "ex02/other/"]
+    "# .env", "x/../.env", "sub/**", "/ex02/sub/", "other", "ex02/other/",
+    ".[[:alpha:]]nv", "[[:punct:]]env", "[[:alnum:]]x02", "s[[:lower:]]b",
+    "[![:digit:]]ub", ".e[[:upper:]]v", "[[:bogus:]]env", ".e[\\n]v",
+    "[\\]]x", "[a\\-z]ub", "[[:space:][:punct:]]env", "[]-a].env"]
 
 
 @st.composite
@@ -1897,7 +1907,10 @@ def gitignore_files(draw: st.DrawFn) -> dict[str, str]:
     line = st.tuples(st.sampled_from(["", "", "!"]),
                      st.sampled_from(GITIGNORE_PIECES)).map("".join)
     files = st.lists(line, max_size=4).map("\n".join)
-    return {folder: draw(files) for folder in ("", "ex02", "ex02/sub")}
+    chosen = {folder: draw(files) for folder in ("", "ex02", "ex02/sub")}
+    chosen["info/exclude"] = draw(files)    # .git/info/exclude
+    chosen["linked"] = draw(st.sampled_from(["", "", "linked"]))
+    return chosen
 
 
 @budget(25, 400)
@@ -1915,8 +1928,16 @@ def test_the_gitignore_fallback_agrees_with_git_on_generated_files(
         (repo / "ex02" / "sub").mkdir(parents=True)
         dotenv = repo / "ex02" / "sub" / ".env"
         dotenv.write_text("API_KEY=x\n")
-        for where, text in files.items():
-            (repo / where / ".gitignore").write_text(text + "\n")
+        for where in ("", "ex02", "ex02/sub"):
+            (repo / where / ".gitignore").write_text(files[where] + "\n")
+        (repo / ".git" / "info").mkdir(exist_ok=True)
+        (repo / ".git" / "info" / "exclude").write_text(
+            files["info/exclude"] + "\n")
+        if files["linked"]:
+            # git reads no .gitignore that is a symbolic link.
+            (repo / "elsewhere").write_text(files[""] + "\n")
+            (repo / ".gitignore").unlink()
+            (repo / ".gitignore").symlink_to(repo / "elsewhere")
         asked = subprocess.run(["git", "check-ignore", "-q", "--",
                                 "ex02/sub/.env"], cwd=repo, env=env)
         assert asked.returncode in (0, 1)
