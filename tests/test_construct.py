@@ -1488,3 +1488,22 @@ def test_a_nul_byte_in_the_activate_script(run_script,
     done = run_script("construct", python=venv_python(venv))
     assert done.returncode == 0 and done.stderr == ""
     assert notes(done.lines) == []
+
+
+def test_pips_sh_launcher_naming_a_long_path(run_script,
+                                             tmp_path: Path) -> None:
+    """pip writes the sh form for paths over 127 bytes; one of 500 is
+    read whole."""
+    deep = tmp_path / "/".join(["d" * 50] * 10) / "bin"
+    deep.mkdir(parents=True)
+    (deep / "python3").symlink_to(GLOBAL_PYTHON)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "pip").write_text("#!/bin/sh\n'''exec' \"%s/python3\" \"$0\" "
+                                 "\"$@\"\n' '''\n%s" % (deep, PIP_HEAD))
+    (bin_dir / "pip").chmod(0o755)
+    done = run_script("construct", env={"PATH": str(bin_dir)})
+    [pip] = [line for line in command_lines(done.lines)
+             if line.startswith("pip:")]
+    assert pip.startswith("pip: %s/pip -> %s (#! line)" % (
+        bin_dir, os.path.realpath(GLOBAL_PYTHON)))
