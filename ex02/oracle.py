@@ -101,7 +101,8 @@ NOT_SECRET_ENDINGS = tuple("id ids name type field label url uri path file "
                            "expiry expires expiration izer ize length size "
                            "encryption algorithm method scheme policy "
                            "prompt format count signature nonce arn "
-                           "ref version".split())
+                           "ref version subnet subnets network networks vpc "
+                           "ip ips address zone dns host hostname".split())
 # Words between a name and its value: "Authorization: Bearer <token>",
 # "the password is <password>".
 FILLER_WORDS = tuple("bearer basic is was are".split())
@@ -137,7 +138,16 @@ NOT_VALUE_STARTS = "/.~{<([^"
 # Commands that take a password after an option: docker login -p <pw>,
 # sshpass -p <pw>, curl -u user:<pw> (mysql -p <name> names a database).
 PASSWORD_OPTIONS = (("-p", tuple("login sshpass".split())),
-                    ("-u", ("curl",)), ("--user", ("curl",)))
+                    ("-u", ("curl",)), ("--user", ("curl",)),
+                    ("-a", ("redis-cli",)))
+# MySQL's clients take the password attached to -p (-pSECRET); a -p
+# standing alone asks for it, and the next word names a database.
+ATTACHED_PASSWORD = ("-p", tuple("mysql mysqladmin mysqldump".split()))
+# A Kubernetes env entry and a Terraform variable name a secret on one
+# line and give its value on the next ("- name: DB_PASSWORD", "value: x";
+# 'variable "db_password" {', "default = x").
+NAME_LINES = ("- name:", "name:", "variable ")
+VALUE_KEYS = ("value", "default")
 
 # Tokens that say what they are, found wherever they stand with no name:
 # a row is the prefix, the alphabet of the rest (ALPHABETS), its shortest
@@ -245,7 +255,7 @@ PGPASS_NAME = "pgpass"              # .pgpass: every line may hold a password
 # holds one of these (each costs a search of every file)...
 SUSPECT_WORDS = tuple(word.encode() for word in SECRET_NAMES + tuple(
     "pass pwd @ putty djangoinsecure hooks.slack.com/services curl "
-    "login".split()))
+    "login mysql rediscli".split()))
 # ... or when a run of MIN_TOKEN or more characters of a token's alphabet
 # starts with a known prefix: one search for every run, whatever the
 # number of prefixes.
@@ -1128,6 +1138,9 @@ def name_before(words: list[str], at: int) -> str:
     if words[at] == ">" and at >= 2 and words[at - 2] == "<" \
             and words[at + 2:at + 3] == ["<"]:
         return words[at - 1]    # <password>value</password>
+    # "password" => value (PHP, Ruby), password = (value)
+    if words[at] in (">", "(") and at >= 1 and words[at - 1] in ASSIGNMENTS:
+        at -= 1
     if words[at] not in ASSIGNMENTS:
         if words[at] in OPERATORS \
                 or words[at].lower() in SHORT_PASSWORD_NAMES:
@@ -1329,6 +1342,12 @@ def given_secret(words: list[str], at: int, value: str,
     """Whether the value words[at] is a secret by what it is given to: a
     secret name's value that looks random; a password name's, or a
     command's password option's, that looks like a password."""
+    if dotted_name(value):
+        return False            # "myapp.auth.TokenBackend2": a path
+    if attached_password(words, at):
+        return looks_like_password(value[2:])
+    if at >= 1 and words[at - 1] == "echo" and "--password-stdin" in words:
+        return looks_like_password(value)
     name = name_before(words, at)
     kind = secret_kind(name)
     if kind == "secret":
@@ -1338,6 +1357,20 @@ def given_secret(words: list[str], at: int, value: str,
         return value.lower() not in name.lower() and looks_like_password(
             value, assigned_password(words, at))
     return after_password_option(words, at) and looks_like_password(value)
+
+
+def dotted_name(value: str) -> bool:
+    """A module or class path: identifiers joined by dots."""
+    parts = value.split(".")
+    return len(parts) > 1 and all(part.isidentifier() for part in parts)
+
+
+def attached_password(words: list[str], at: int) -> bool:
+    """Whether words[at] is MySQL's -pPASSWORD, after one of its clients."""
+    option, commands = ATTACHED_PASSWORD
+    before = words[max(0, at - MAX_NAME_DISTANCE):at]
+    return words[at].startswith(option) and len(words[at]) > len(option) \
+        and any(command in before for command in commands)
 
 
 def called_words(line: str) -> set[str]:
@@ -1445,8 +1478,17 @@ def scan_text(name: str, text: str,
     findings = []
     found = [(key, value) for key, value in loaded if value in text]
     lines = text.split("\n")        # numbered as editors do
-    numbers = [number for number in suspect_lines(text)
+    suspects = suspect_lines(text)
+    numbers = [number for number in suspects
                if holds_secret_literal(lines[number])]
+    numbers += [number + 1 for number in suspects
+                if number + 1 < len(lines)
+                and named_on_line_before(lines[number], lines[number + 1])]
+    # Terraform on one line: variable "db_password" { default = x }
+    numbers += [number for number in suspects
+                if "{" in lines[number] and named_on_line_before(
+                    *lines[number].split("{", 1))]
+    numbers = sorted(set(numbers))
     if name.endswith(PGPASS_NAME):
         numbers = sorted(set(numbers) | set(pgpass_passwords(lines)))
     findings += ["%s:%d: a secret-looking literal" % (name, number + 1)
@@ -1456,6 +1498,19 @@ def scan_text(name: str, text: str,
                                                             key)
                      for key, value in found if value in line]
     return findings
+
+
+def named_on_line_before(previous: str, line: str) -> bool:
+    """Whether line gives a secret to the name the line before it holds
+    (see NAME_LINES), judged as "NAME = value"."""
+    start = previous.strip()
+    prefix = next((p for p in NAME_LINES if start.startswith(p)), "")
+    key, sep, value = line.strip().replace("=", ":", 1).partition(":")
+    if not prefix or not sep or key.strip() not in VALUE_KEYS:
+        return False
+    name = start[len(prefix):].strip().rstrip("{").strip().strip(QUOTES)
+    return secret_kind(name) != "" and holds_secret_literal(
+        "%s = %s" % (name, value.strip()))
 
 
 def pgpass_passwords(lines: list[str]) -> list[int]:

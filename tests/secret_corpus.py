@@ -196,6 +196,38 @@ SECRETS += [
 ]
 
 # (file name, lines): no line holds a secret.
+SECRETS += [
+    # The name on the line before its value: Kubernetes, Terraform.
+    ("k8s-deployment.yaml", [
+        "      env:",
+        "        - name: DB_PASSWORD",
+        '          value: "{pw}"',
+        "        - name: API_TOKEN",
+        "          value: {key}",
+    ]),
+    ("variables.tf", [
+        'variable "db_password" {',
+        '  default = "{pw}"',
+        "}",
+        'variable "api_token" { default = "{key}" }',
+    ]),
+    # Clients that take a password as an option.
+    ("db-tools.sh", [
+        "mysql -u root -p{pw} app",
+        "redis-cli -a {pw} ping",
+        'echo "{pw}" | docker login -u bob --password-stdin',
+    ]),
+    ("Dockerfile.health", [
+        "HEALTHCHECK CMD mysqladmin ping -uroot -p{pw}",
+    ]),
+    ("config.php", [
+        '$db = ["password" => "{pw}",];',
+    ]),
+    ("settings_paren.py", [
+        'db_pass = ("{pw}")',
+    ]),
+]
+
 LOOK_ALIKES: list[tuple[str, list[str]]] = [
     ("safe_settings.py", [
         'API_KEY = os.environ["API_KEY"]',
@@ -355,6 +387,36 @@ LOOK_ALIKES += [
         "docker run -p 8080:80 nginx:1.25.3",
     ]),
 ]
+
+LOOK_ALIKES += [
+    # Module paths and network names under secret-sounding names.
+    ("providers.py", [
+        'CREDENTIALS_PROVIDER = "myapp.providers.S3CredentialsProvider"',
+        'TOKEN_BACKEND = "rest_framework_simplejwt.token_blacklist2"',
+        'auth_module = "django.contrib.auth.backends.ModelBackend2"',
+        'private_subnet = "subnet-0bb1c79de3e5f6a70"',
+        'private_network = "vpc-0a1b2c3d4e5f67890"',
+    ]),
+    ("k8s-secretref.yaml", [
+        "        - name: DB_PASSWORD",
+        "          valueFrom:",
+        "            secretKeyRef:",
+        "              key: password",
+        "        - name: API_TOKEN",
+        '          value: "${API_TOKEN}"',
+    ]),
+    ("mysql.sh", [
+        "mysql -p mydatabase2",
+        "mysql -u root -p app_db2",
+    ]),
+    ("vars_null.tf", [
+        'variable "db_password" {',
+        "  type    = string",
+        "  default = null",
+        "}",
+    ]),
+]
+
 
 ALPHABET = string.ascii_letters + string.digits
 # The marks of values that are secrets; the other marks are look-alikes.
