@@ -86,6 +86,10 @@ STATUS_PHRASES = {
 MAX_MAGNITUDE = 1e100
 MIN_MAGNITUDE = 1e-100
 
+# Why a CSV whose every comma is followed by three digits is refused.
+THOUSANDS_OR_DECIMALS = "its numbers read as thousands (1,000) as well as " \
+    "decimals (1,000 = 1.0): write 1000 or 1.000"
+
 ANOMALY_SIGMA = 5.0                 # |residual| above this many sigmas
 ROUNDING = 1e-12                    # of the typical value: float64 noise
 PLOT_BINS = 2000                    # about the figure's width in pixels
@@ -93,6 +97,25 @@ MAX_MARKED = 1000                   # anomalies drawn at most, strongest first
 MAX_ECHOED = 60                     # characters of an echoed string
 MAX_LISTED = 5                      # items listed before "and N more"
 MAX_REPORTED = 20                   # lines of a list before "... and N more"
+
+# What a library writes on stderr as it loads or draws, known by its words:
+# (words, any of which marks it; the line this script says instead, "" for
+# nothing to say). Its own text is never shown: it is long, names its own
+# files and web pages, and reads as this script's error.
+LIBRARY_SAYS = (
+    (("mkdir -p failed", "is not a writable directory",
+      "created a temporary cache directory"),
+     "matplotlib cannot write its cache folder (MPLCONFIGDIR, else "
+     "~/.config/matplotlib): it used a temporary one, made again on each "
+     "run"),
+    (("Bad value in file", "Bad key ", "Missing colon in file",
+      "Duplicate key in file", "Cannot decode configuration file"),
+     "matplotlibrc: ignored lines it does not understand (in MATPLOTLIBRC, "
+     "./matplotlibrc or ~/.config/matplotlib/matplotlibrc); the figure "
+     "uses this script's own settings"),
+    # Built once, then reused: nothing the user must do.
+    (("building the font cache",), ""),
+)
 
 # PEP 440's spellings of a pre-release, each with its rank (a < b < rc), as
 # packaging's Version normalizes them; longest first, as they are matched.
@@ -134,10 +157,12 @@ options:
   --seed N       random seed of the simulation (default %d): same seed,
                  same numbers, same picture
   --source URL   analyse numbers fetched from an http(s) URL instead: a CSV
-                 with one numeric column, or a JSON array of numbers (or of
-                 objects with one numeric field); %g s to connect, %g s of
-                 silence at most, %g s and %d MiB for the whole transfer;
-                 credentials, query and fragment are never shown
+                 with one numeric column (its first line names the
+                 columns, as pandas reads it), or a JSON array of numbers
+                 (or of objects with one numeric field); %g s to
+                 connect, %g s of silence at most, %g s and %d MiB for
+                 the whole transfer; credentials, query and fragment
+                 are never shown
   --output PATH  where to write the PNG (default %s);
                  the picture is made in memory, written to a temporary
                  file beside PATH and renamed over it: PATH holds the old
@@ -185,6 +210,7 @@ class Package:
         # Every installed copy on sys.path, in its order: (folder, version)
         self.copies: list[tuple[str, str]] = []
         self.loaded_copy: int | None = None     # the one import loads
+        self.said: list[str] = []       # what importing it wrote on stderr
 
 
 class Unmet:
@@ -253,6 +279,7 @@ class Data:
         self.source: str | None = None  # the URL fetched; None: simulated
         self.kind = ""                  # of a fetched body: "CSV" or "JSON"
         self.column = ""                # the fetched column's name
+        self.numbers_named = False      # a CSV's first line is numbers
 
 
 class Analysis:
@@ -692,6 +719,69 @@ def try_import(module: str) -> str | None:
         return "%s: %s" % (type(error).__name__, clipped(lines[0], 200)) \
             if lines else type(error).__name__
     return None
+
+
+class StderrCatcher:
+    """Stands in for sys.stderr while a library loads or draws. logging's
+    last-resort handler and warnings write to sys.stderr as it is at that
+    moment, one message per write: each is kept here, to be told in this
+    script's own words (io is not an authorized import)."""
+
+    def __init__(self) -> None:
+        self.real = sys.stderr
+        self.said: list[str] = []
+
+    def write(self, text: str) -> int:
+        if text.strip():
+            self.said.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def catch_stderr() -> StderrCatcher:
+    """Put a catcher in sys.stderr's place; release_stderr puts it back."""
+    catcher = StderrCatcher()
+    sys.stderr = catcher        # what writes there only calls write
+    return catcher
+
+
+def release_stderr(catcher: StderrCatcher) -> list[str]:
+    """The real stderr back in its place, and what was written meanwhile."""
+    sys.stderr = catcher.real
+    return catcher.said
+
+
+def import_quietly(package: Package) -> None:
+    """Import a checked package with its stderr kept aside."""
+    catcher = catch_stderr()
+    try:
+        package.broken = try_import(package.module)
+    finally:
+        package.said = release_stderr(catcher)
+
+
+def library_notes(library: str, said: list[str], when: str) -> list[str]:
+    """One NOTE line per cause of what a library wrote on stderr: the
+    known ones in this script's words, any other as one line saying
+    that it warned ("as it was imported", "as it drew the figure")."""
+    notes: list[str] = []
+    unknown = False
+    for message in said:
+        known = [note for words, note in LIBRARY_SAYS
+                 if any(word in message for word in words)]
+        if not known:
+            unknown = True
+        elif known[0] and "NOTE: " + known[0] not in notes:
+            notes.append("NOTE: " + known[0])
+    if unknown:
+        notes.append("NOTE: %s warned %s (its own words are not shown "
+                     "here)" % (library, when))
+    return notes
 
 
 def is_configuration_error(failure: str) -> bool:
@@ -1756,6 +1846,8 @@ def numbers_from_text(text: str) -> tuple[Data | None, str]:
                 peak, MIN_MAGNITUDE, MAX_MAGNITUDE)
     data = Data(values)
     data.kind, data.column = kind, str(numeric[0])
+    data.numbers_named = kind == "CSV" and all(
+        is_number(str(name).replace(",", ".")) for name in frame.columns)
     return data, ""
 
 
@@ -1770,15 +1862,23 @@ def read_table(text: str) -> tuple["DataFrame | None", str]:
     try:
         if stripped[0] in "[{":
             # precise_float: the numbers as written, to the last bit.
-            frame = pd.read_json(TextBuffer(stripped), orient="records",
-                                 precise_float=True)
-            return as_numbers(frame), "JSON"
+            frame = as_numbers(pd.read_json(TextBuffer(stripped),
+                                            orient="records",
+                                            precise_float=True))
+            mixed = booleans_among_numbers(stripped, frame)
+            if mixed:
+                return None, mixed
+            return frame, "JSON"
         # Only line breaks around a CSV: a tab or separator at the end of
         # its last line is one of its fields.
         stripped = text.strip("\r\n")
         separator, decimal, why = csv_dialect(stripped)
         if why:
             return None, why
+        # The first line names the columns, as pandas' read_csv takes it
+        # by default, even when it reads as numbers: pandas writes a
+        # Series' header as "0" (to_csv), and no rule tells such a name
+        # from a first value. source_lines says which was taken.
         # low_memory=False: one type per column, read whole (in chunks,
         # pandas warns of mixed types instead).
         # A separator at the end of every line (spreadsheets write them)
@@ -1786,13 +1886,6 @@ def read_table(text: str) -> tuple["DataFrame | None", str]:
         frame = pd.read_csv(TextBuffer(stripped), sep=separator,
                             decimal=decimal, index_col=False,
                             low_memory=False).dropna(axis=1, how="all")
-        if all(is_number(str(name).replace(decimal, "."))
-               for name in frame.columns):
-            # The first line holds numbers: the file has no header.
-            frame = pd.read_csv(TextBuffer(stripped), sep=separator,
-                                decimal=decimal, index_col=False,
-                                header=None, low_memory=False
-                                ).dropna(axis=1, how="all")
         return as_numbers(frame), "CSV"
     except Exception as error:  # pandas' parsers raise many kinds
         if "too big" in str(error):
@@ -1800,6 +1893,33 @@ def read_table(text: str) -> tuple["DataFrame | None", str]:
                 "JSON takes (write it as 1e23)"
         return None, "not a CSV or JSON table of numbers (%s)" % (
             type(error).__name__)
+
+
+def booleans_among_numbers(text: str, frame: "DataFrame") -> str:
+    """Why a JSON body is refused when a numeric column of its frame held
+    true or false among its numbers (pandas reads them as 1 and 0, and
+    the statistics would count them), or "". The body is read again
+    without pandas' conversions, to see the values as written; only when
+    it holds the words at all."""
+    import pandas as pd
+
+    if "true" not in text and "false" not in text:
+        return ""
+    raw = pd.read_json(TextBuffer(text), orient="records",
+                       precise_float=True, dtype=False)
+    for name in raw.columns:
+        if name not in frame.columns or pd.api.types.is_bool_dtype(
+                frame[name]) or not pd.api.types.is_numeric_dtype(
+                frame[name]):
+            continue
+        if raw[name].map(lambda value: isinstance(value, bool)).any():
+            where = "its array"
+            if isinstance(name, str):
+                where = "its field %s" % clipped(repr(name), 40)
+            return "%s mixes true/false with numbers (pandas would count " \
+                "them as 1 and 0): write 1 and 0 if that is what they " \
+                "mean" % where
+    return ""
 
 
 def csv_dialect(text: str) -> tuple[str, str, str]:
@@ -1875,16 +1995,20 @@ def comma_dialect(records: list[str]) -> tuple[str, str, str]:
     if len(set(rows)) == 1 and not quoted_commas:
         return ",", ".", ""
     if len(set(rows)) == 1 and header == 1 and alone:
-        return alone, ",", ""       # one column of "20,5" in quotes
+        # One column of "20,5" in quotes; "32,190" in quotes (a US
+        # spreadsheet's thousands) is as ambiguous as 32,190 without them.
+        if reads_as_thousands([unquoted(record.strip()) for record in records
+                               if has_decimal_comma(unquoted(
+                                   record.strip()))]):
+            return "", "", THOUSANDS_OR_DECIMALS
+        return alone, ",", ""
     if len(set(rows)) == 1:
         return "", "", "its numbers are written with decimal commas in " \
             "a comma-separated file: separate the fields with ';'"
     split = decimal_comma_column(records, rows)
     if split:
-        if all(len(record.partition(",")[2]) == 3 for record in split):
-            # 1,000 ... 1,049: thousands or decimals? Not a guess to make.
-            return "", "", "its numbers read as thousands (1,000) as well " \
-                "as decimals (1,000 = 1.0): write 1000 or 1.000"
+        if reads_as_thousands(split):
+            return "", "", THOUSANDS_OR_DECIMALS
         if alone:
             return alone, ",", ""   # one column of decimal commas
     if set(rows[1:]) == {header + 1}:
@@ -1896,6 +2020,13 @@ def comma_dialect(records: list[str]) -> tuple[str, str, str]:
     fields = rows[line - 1]
     return "", "", "its line %d has %d field%s, its header %d" % (
         line, fields, "" if fields == 1 else "s", header)
+
+
+def reads_as_thousands(numbers: list[str]) -> bool:
+    """Whether numbers written with a comma all have three digits after
+    it: 1,000 ... 1,049 are thousands or decimals, not a guess to make."""
+    return bool(numbers) and all(len(number.partition(",")[2]) == 3
+                                 for number in numbers)
 
 
 def decimal_comma_column(records: list[str], rows: list[int]) -> list[str]:
@@ -2474,9 +2605,14 @@ def shown_sigmas(value: float) -> str:
 
 def source_lines(source: str, data: Data) -> list[str]:
     """What was fetched, before the analysis."""
-    return ["Data source: " + shown_url(source),
-            "Received: %s, %d values from column %s" % (
-                data.kind, len(data.values), clipped(repr(data.column), 40))]
+    lines = ["Data source: " + shown_url(source),
+             "Received: %s, %d values from column %s" % (
+                 data.kind, len(data.values), clipped(repr(data.column), 40))]
+    if data.numbers_named:
+        lines.append("Its first line is read as the columns' names, as "
+                     "pandas reads a CSV: if it holds values to analyse, "
+                     "add a line of names above it.")
+    return lines
 
 
 def results_lines(analysis: Analysis) -> list[str]:
@@ -2516,7 +2652,7 @@ def check_dependencies(source: str | None) -> list[Package]:
         needed = ANALYSIS_IMPORTS + (("requests",) if source else ())
         for module in needed:
             package = next(p for p in packages if p.module == module)
-            package.broken = try_import(module)
+            import_quietly(package)
             if package.broken:
                 break       # what follows imports the broken one again
     return packages
@@ -2528,6 +2664,12 @@ def run(options: Options) -> int:
     show(["LOADING STATUS: Loading programs..."])
     packages = check_dependencies(options.source)
     show([""] + dependency_lines(packages))
+    # A package that failed to import is explained by its error instead.
+    notes = [note for package in packages if not package.broken
+             for note in library_notes(package.dist, package.said,
+                                       "as it was imported")]
+    if notes:
+        show([""] + notes)
     hidden = [package for package in packages if package.hidden_by]
     if hidden:
         show([""] + hidden_lines(hidden))
@@ -2547,6 +2689,11 @@ def run(options: Options) -> int:
         show([""] + broken_lines(broken[0], unmet))
     if hidden or broken:
         return 1
+    return analyse_and_draw(options)
+
+
+def analyse_and_draw(options: Options) -> int:
+    """The subject's analysis: load, analyse, draw, save, report."""
     data, error = load_data(options)
     if data is None:
         say_error(error)
@@ -2557,7 +2704,12 @@ def run(options: Options) -> int:
           "Processing %d data points..." % len(data.values)])
     analysis, figure = analyse(data)
     show(["Generating visualization..."])
-    png, error = render_png(analysis, figure, figure_title(data))
+    catcher = catch_stderr()
+    try:
+        png, error = render_png(analysis, figure, figure_title(data))
+    finally:
+        notes = library_notes("matplotlib", release_stderr(catcher),
+                              "as it drew the figure")
     failure = save(png, options.output) if png is not None else error
     if failure:
         say_error(failure)
@@ -2565,6 +2717,8 @@ def run(options: Options) -> int:
     show(["", "Analysis complete!",
           "Results saved to: %s" % clipped(options.output, 200)])
     show([""] + results_lines(analysis))
+    if notes:
+        show([""] + notes)
     return 0
 
 

@@ -354,6 +354,57 @@ def test_the_users_matplotlib_settings_do_not_change_the_figure(
         (styled / "matrix_analysis.png").read_bytes()
 
 
+@pytest.mark.parametrize("env, rc, note", [
+    ({"MPLCONFIGDIR": "/proc/nonexistent"}, "",
+     "NOTE: matplotlib cannot write its cache folder (MPLCONFIGDIR, else "
+     "~/.config/matplotlib): it used a temporary one, made again on each "
+     "run"),
+    ({}, "lines.linewidth: abc\nfoo.bar: 1\nno colon here\n",
+     "NOTE: matplotlibrc: ignored lines it does not understand (in "
+     "MATPLOTLIBRC, ./matplotlibrc or ~/.config/matplotlib/matplotlibrc); "
+     "the figure uses this script's own settings"),
+])
+def test_matplotlibs_own_warnings_are_one_line_of_the_scripts(
+        run_script, tmp_path: Path, env: dict, rc: str, note: str) -> None:
+    """Never matplotlib's raw words (mkdir -p failed, Bad key, a URL):
+    one NOTE naming the cause, in a section of its own; the figure is
+    written and the run succeeds."""
+    if rc:
+        (tmp_path / "mplrc").write_text(rc)
+        env = {"MATPLOTLIBRC": str(tmp_path / "mplrc")}
+    done = run_script("loading", cwd=tmp_path, env=env,
+                      args=("--points", "100"))
+    assert done.returncode == 0, done.output
+    assert done.stderr == ""
+    for raw in ("mkdir", "Matplotlib created", "Bad value", "Bad key",
+                "https://", "Missing colon"):
+        assert raw not in done.output
+    assert done.lines.count(note) == 1
+    at = done.lines.index(note)
+    assert done.lines[at - 1] == "" and done.lines[at - 2].startswith(
+        "[OK] numpy (")
+    assert (tmp_path / "matrix_analysis.png").read_bytes()[:8] == \
+        PNG_SIGNATURE
+
+
+def test_a_clean_matplotlib_says_nothing_more(default_run) -> None:
+    done, _ = default_run
+    assert not any(line.startswith("NOTE:") for line in done.lines)
+    assert done.stderr == ""
+
+
+def test_unknown_library_warnings_are_named_not_shown() -> None:
+    notes = loading.library_notes("pandas", [
+        "UserWarning: Pandas requires version '1.3.6' of 'bottleneck'\n",
+        "Matplotlib is building the font cache; this may take a moment.\n"],
+        "as it was imported")
+    assert notes == ["NOTE: pandas warned as it was imported (its own "
+                     "words are not shown here)"]
+    assert loading.library_notes("matplotlib", [
+        "Matplotlib is building the font cache; this may take a moment.\n"],
+        "as it drew the figure") == []
+
+
 def test_requests_is_imported_only_to_fetch(run_script, fresh_venv,
                                             project_venv: Path,
                                             tmp_path: Path) -> None:
@@ -1178,13 +1229,36 @@ def test_csv_with_a_header(run_script, http_server, tmp_path: Path) -> None:
     assert not any(line.startswith("Injected") for line in done.lines)
 
 
-def test_csv_without_a_header(run_script, http_server,
-                              tmp_path: Path) -> None:
-    url = http_server.serve("/bare.csv", "\n".join(str(i % 7 - 3.5)
-                                                   for i in range(100)))
+NUMBERS_NAMED = ("Its first line is read as the columns' names, as pandas "
+                 "reads a CSV: if it holds values to analyse, add a line "
+                 "of names above it.")
+
+
+@pytest.mark.parametrize("body, column, mean", [
+    # pd.Series(np.linspace(100, 140, 40)).to_csv(index=False)
+    ("0\n" + "\n".join(repr(100 + i * 40 / 39) for i in range(40)) + "\n",
+     "0", "120.000"),
+    ("2024,2025\n" + "\n".join("%d,%s" % (100 + i % 41, "abc"[i % 3])
+                               for i in range(40)), "2024", "119.500"),
+    ("\n".join(str(i % 7 - 3.5) for i in range(41)), "-3.5", "-0.500"),
+])
+def test_a_first_line_of_numbers_is_the_header_as_pandas_reads_it(
+        run_script, http_server, tmp_path: Path, body: str, column: str,
+        mean: str) -> None:
+    """pandas' to_csv writes a Series' header as "0", and read_csv takes
+    the first line as the header: no point of it is analysed, and the run
+    says how it took that line."""
+    import pandas as pd
+    url = http_server.serve("/named-%s.csv" % column, body)
     done = fetch(run_script, url, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "Processing 100 data points..." in done.lines
+    assert done.stderr == ""
+    assert "Received: CSV, 40 values from column '%s'" % column in done.lines
+    assert NUMBERS_NAMED in done.lines
+    assert "Processing 40 data points..." in done.lines
+    assert any(line.startswith("Signal: mean %s," % mean)
+               for line in done.lines)
+    assert "%.3f" % pd.read_csv(url)[column].mean() == mean
 
 
 TEMPERATURES = [20.5, 21.3, 19.8, 22.1, 20.9, 21.7, 20.2, 19.5, 22.4, 21.1,
@@ -1219,10 +1293,70 @@ def test_european_and_other_csvs_are_read_as_meant(body: str) -> None:
      "1.0): write 1000 or 1.000"),
     ("a,b\n1,2\n3,4,5\n" + "4,5\n" * 10,
      "its line 3 has 3 fields, its header 2"),
+    # A US spreadsheet's export: thousands in quotes read no better.
+    ("Sales\n" + "\n".join('"%d,%03d"' % (30 + i, i * 7 % 1000)
+                           for i in range(40)),
+     "its numbers read as thousands (1,000) as well as decimals (1,000 = "
+     "1.0): write 1000 or 1.000"),
 ])
 def test_a_csv_that_cannot_be_read_as_meant_is_refused(body: str,
                                                        why: str) -> None:
     assert loading.numbers_from_text(body) == (None, why)
+
+
+CSV_NAMES = st.one_of(
+    st.sampled_from(["v", "temp", "x y", "nan", "0", "-3.5", "1e5", "2024"]),
+    st.integers(-99, 9999).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False).map(repr))
+CSV_VALUES = st.lists(st.one_of(
+    st.integers(-10 ** 6, 10 ** 6).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False).map(repr)), min_size=8, max_size=40)
+
+
+@budget(40, 1000)
+@given(names=st.lists(CSV_NAMES, min_size=1, max_size=3), values=CSV_VALUES)
+def test_a_csv_is_read_as_pandas_reads_it(names: list[str],
+                                          values: list[str]) -> None:
+    """pd.read_csv is the reference: its first line is the header, be it
+    names or numbers (one column or several, the others words); the
+    script analyses the same column of the same numbers, or refuses in
+    one line where pandas has no single numeric column of 10."""
+    import io
+    import pandas as pd
+    words = ["abc"[i % 3] for i in range(len(values))]
+    body = ",".join(names) + "\n" + "\n".join(
+        ",".join([value] + [word] * (len(names) - 1))
+        for value, word in zip(values, words))
+    frame = pd.read_csv(io.StringIO(body))
+    numeric = [name for name in frame.columns
+               if pd.api.types.is_numeric_dtype(frame[name])]
+    data, why = loading.numbers_from_text(body)
+    if data is None:
+        assert why and "\n" not in why
+        assert len(numeric) != 1 or frame[numeric[0]].count() < 10, why
+        return
+    assert [data.column] == numeric
+    assert data.values.tolist() == frame[numeric[0]].astype(float).tolist()
+    assert data.numbers_named == all(
+        loading.is_number(str(name)) for name in frame.columns)
+
+
+@pytest.mark.parametrize("quote", ['"', ""])
+def test_thousands_are_refused_quoted_or_not(run_script, http_server,
+                                             tmp_path: Path,
+                                             quote: str) -> None:
+    """A US spreadsheet writes 32,190 for thirty-two thousand: read as
+    32.19 the statistics would be a thousand times too small."""
+    body = "Sales\n" + "\n".join("%s%d,%03d%s" % (quote, 30 + i,
+                                                  i * 7 % 1000, quote)
+                                 for i in range(40))
+    url = http_server.serve("/sales-%d.csv" % len(quote), body)
+    done = fetch(run_script, url, tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "loading.py: cannot use %s: its numbers read as thousands (1,000) "
+        "as well as decimals (1,000 = 1.0): write 1000 or 1.000" % url]
+    assert not (tmp_path / "matrix_analysis.png").exists()
 
 
 def test_a_header_in_other_digits_is_a_header() -> None:
@@ -1247,12 +1381,14 @@ def test_integers_beyond_64_bits_are_numbers() -> None:
 
 def test_a_header_with_one_numeric_name_is_a_header(
         run_script, http_server, tmp_path: Path) -> None:
-    """Only a first line of numbers alone makes a CSV headerless."""
+    """A name that reads as a number is a name: no note about it while
+    the header holds other names."""
     url = http_server.serve("/years.csv", "city,2024\n" + "\n".join(
         "%s,%d" % ("abc"[i % 3], i % 9) for i in range(50)))
     done = fetch(run_script, url, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Received: CSV, 50 values from column '2024'" in done.lines
+    assert NUMBERS_NAMED not in done.lines
 
 
 def test_a_long_column_name_is_cut(run_script, http_server,
@@ -1280,6 +1416,39 @@ def test_json_arrays(run_script, http_server, tmp_path: Path, body: str,
     assert "Processing %d data points..." % count in done.lines
 
 
+@pytest.mark.parametrize("body, why", [
+    ("[" + ", ".join(["5, true, 7, false"] * 10) + "]",
+     "its array mixes true/false with numbers (pandas would count them as "
+     "1 and 0): write 1 and 0 if that is what they mean"),
+    ("[" + ", ".join('{"t": %d, "v": %s}' % (i, "true" if i == 3 else i % 5)
+                     for i in range(40)) + "]",
+     "its field 'v' mixes true/false with numbers (pandas would count them "
+     "as 1 and 0): write 1 and 0 if that is what they mean"),
+    ("[" + ", ".join(["true, false"] * 20) + "]",
+     "expected one numeric column, found 0"),
+])
+def test_json_booleans_are_not_numbers(run_script, http_server,
+                                       tmp_path: Path, body: str,
+                                       why: str) -> None:
+    url = http_server.serve("/flags-%d.json" % len(body), body,
+                            content_type="application/json")
+    done = fetch(run_script, url, tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["loading.py: cannot use %s: %s"
+                                        % (url, why)]
+    assert "Analyzing Matrix data..." not in done.lines
+    assert not (tmp_path / "matrix_analysis.png").exists()
+
+
+def test_json_with_true_and_false_in_its_text_is_still_read() -> None:
+    """Only true and false as values are refused: in a name or a string
+    they are words."""
+    body = "[" + ", ".join('{"true": "false", "v": %d}' % (i % 6)
+                           for i in range(30)) + "]"
+    data, why = loading.numbers_from_text(body)
+    assert why == "" and data.column == "v" and len(data.values) == 30
+
+
 @pytest.mark.parametrize("numbers", [
     [1e99, -1e99, 3e98] * 40, [1e-99, -2e-99, 5e-100] * 40,
     [0.0] * 99 + [1e100], [0.0] * 50, [-1e100] + [1.0] * 30,
@@ -1287,8 +1456,10 @@ def test_json_arrays(run_script, http_server, tmp_path: Path, body: str,
     [0.0, 1e-320] * 50 + [1.0],
 ])
 def test_extreme_but_usable_values_are_analysed(numbers: list[float]) -> None:
-    data, error = loading.numbers_from_text("\n".join(map(repr, numbers)))
+    data, error = loading.numbers_from_text(
+        "v\n" + "\n".join(map(repr, numbers)))
     assert data is not None, error
+    assert len(data.values) == len(numbers)
     analysis, figure = loading.analyse(data)
     png, error = loading.render_png(analysis, figure, "t")
     assert error == "" and png is not None and png[:8] == PNG_SIGNATURE
@@ -1312,10 +1483,11 @@ def test_titles_are_drawn_as_written_never_as_math() -> None:
 
 def test_fetched_data_is_analysed_without_injected_anomalies(
         run_script, http_server, tmp_path: Path) -> None:
-    url = http_server.serve("/big.csv", "\n".join(["1e99", "-1e99"] * 30))
+    url = http_server.serve("/big.csv", "v\n" + "\n".join(["1e99",
+                                                           "-1e99"] * 30))
     done = fetch(run_script, url, tmp_path)
     assert done.returncode == 0, done.output
-    assert "Received: CSV, 60 values from column '0'" in done.lines
+    assert "Received: CSV, 60 values from column 'v'" in done.lines
     assert not any(line.startswith("Injected") for line in done.lines)
 
 
@@ -1326,7 +1498,7 @@ def test_fetched_data_is_analysed_without_injected_anomalies(
      "expected one numeric column, found 0"),
     ("/binary", {"body": b"\xff\xfe\x00garbage" * 10},
      "the body is not UTF-8 text"),
-    ("/few", {"body": "1\n2\n3\n"}, "found 3 numbers; the analysis needs"),
+    ("/few", {"body": "v\n1\n2\n3\n"}, "found 3 numbers; the analysis needs"),
     ("/liar", {"body": "1\n", "length": 64 * 1024 * 1024},
      "over the 16 MiB limit"),
     ("/endless", {"endless": True}, "the body is over the 16 MiB limit"),
@@ -1821,7 +1993,7 @@ def test_environment_variables_stay_out_of_the_figure(
 @pytest.mark.parametrize("count, accepted", [(9, False), (10, True),
                                              (11, True)])
 def test_the_minimum_of_fetched_numbers(count: int, accepted: bool) -> None:
-    data, why = loading.numbers_from_text("\n".join(
+    data, why = loading.numbers_from_text("v\n" + "\n".join(
         str(i % 4) for i in range(count)))
     assert (data is not None) == accepted, why
     if not accepted:
@@ -1833,7 +2005,7 @@ def test_the_minimum_of_fetched_numbers(count: int, accepted: bool) -> None:
     (1e-100, True), (9.99e-101, False), (1.01e-100, True)])
 def test_the_magnitudes_analysed(peak: float, accepted: bool) -> None:
     data, why = loading.numbers_from_text("\n".join(
-        [repr(peak)] + ["0"] * 20))
+        ["v", repr(peak)] + ["0"] * 20))
     assert (data is not None) == accepted, why
 
 
@@ -2676,7 +2848,7 @@ NUMBER_TEXT = st.tuples(st.sampled_from(["", "", "-", "+"]),
 def csv_exports(draw: st.DrawFn) -> tuple[bytes, list[float], str, str]:
     """(body, the numbers written, how it was written, the refusal it
     may earn: "" when it must be read)."""
-    numbers = draw(st.lists(NUMBER_TEXT, min_size=13, max_size=30))
+    numbers = draw(st.lists(NUMBER_TEXT, min_size=14, max_size=30))
     # Empty cells (a value not measured): read as missing, not analysed.
     blanks = draw(st.sets(st.integers(1, len(numbers) - 1), max_size=3))
     separator = draw(st.sampled_from([",", ";", "\t", "|"]))
@@ -2719,15 +2891,18 @@ def csv_exports(draw: st.DrawFn) -> tuple[bytes, list[float], str, str]:
     if commas and separator == "," and (extra or trailing
                                         or quoting in ("none", "text")):
         refusal = "decimal commas"
+    # 1,000 ... 1,049 are thousands or decimals, in quotes or not.
     if commas and separator == "," and not extra and not trailing \
-            and quoting in ("none", "text") and all(
-                len(text.partition(".")[2]) == 3 for text in numbers):
+            and all(len(text.partition(".")[2]) == 3 for text in numbers):
         refusal = "thousands"
     how = repr((separator, decimal, quoting, header, extra, trailing,
                 ending, bom))
+    # Without a header line, the first row is the header, as pandas'
+    # read_csv takes it: its number is a name, not a value.
+    first = 0 if header else 1
     return ((b"\xef\xbb\xbf" if bom else b"") + body.encode(),
             [float(text) for number, text in enumerate(numbers)
-             if number not in blanks], how, refusal)
+             if number not in blanks and number >= first], how, refusal)
 
 
 @budget(150, 3000)
