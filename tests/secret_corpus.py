@@ -230,6 +230,7 @@ SECRETS += [
 
 LOOK_ALIKES: list[tuple[str, list[str]]] = [
     ("safe_settings.py", [
+        'db_password = "dummy1234"',
         'API_KEY = os.environ["API_KEY"]',
         'token = os.getenv("TOKEN")',
         'password = getpass.getpass("Password: ")',

@@ -265,6 +265,11 @@ POLICY_CASES = [
      "WARNING: DATABASE_URL is a local database in production mode"),
 ]
 INVALID_URLS = [
+    # requests ends the host at the first "/", "?" or "#".
+    ("ZION_ENDPOINT", "https://good.example#@evil.example",
+     "an '@' after a '/', '?' or '#' leaves its host unclear"),
+    ("ZION_ENDPOINT", "https://good.example?@evil.example",
+     "an '@' after a '/', '?' or '#' leaves its host unclear"),
     ("ZION_ENDPOINT", "https://\uff45\uff56\uff49\uff4c.example/zion",
      "its host name is not ASCII: write it in its xn-- form"),
     ("DATABASE_URL", "not a url", "it is not a URL (scheme://host/path)"),
@@ -1243,6 +1248,26 @@ GITIGNORE_LINES = [
     ".env.*", "[!.]env", "[]]", "x/../.env"]
 
 
+@pytest.mark.parametrize("pattern", [
+    "config/", "config", "/config/", "deep/", "/deep/config/", "deep/*/",
+    "conf*/", "**/config/", "deep/config", "config/.env", "/config"])
+def test_a_folder_pattern_is_read_as_git_reads_it(git_repo, tmp_path: Path,
+                                                  pattern: str) -> None:
+    """A pattern with a "/" only at its end matches a folder at any
+    depth; one with a "/" before its end is a path from its .gitignore."""
+    repo = git_repo(tmp_path / "repo")
+    env = repo / "deep" / "config" / ".env"
+    env.parent.mkdir(parents=True)
+    env.write_text("API_KEY=x\n")
+    (repo / ".gitignore").write_text(pattern + "\n")
+    asked = subprocess.run(["git", "check-ignore", "-q", "--",
+                            "deep/config/.env"], cwd=repo,
+                           env=clean_env({"GIT_CONFIG_GLOBAL": os.devnull,
+                                          "GIT_CONFIG_NOSYSTEM": "1"}))
+    assert asked.returncode in (0, 1)
+    assert oracle.gitignore_says_ignored(str(env)) is (asked.returncode == 0)
+
+
 @pytest.mark.parametrize("lines", GITIGNORE_LINES)
 def test_the_gitignore_fallback_agrees_with_git(git_repo, tmp_path: Path,
                                                 lines: str) -> None:
@@ -1662,6 +1687,7 @@ REMOTE_DATABASES = [
     "postgresql://neo:Kx82jdHq0pZm@127.db.example.com:5432/zion",
     "postgresql://neo:Kx82jdHq0pZm@[::1:0]/zion",
     "postgresql://neo:Kx82jdHq0pZm@[1::1]/zion",
+    "postgresql://neo:Kx82jdHq0pZm@[0:0:1]/zion",       # 3 groups, no "::"
 ]
 
 

@@ -83,6 +83,17 @@ def test_both_scripts_escape_alike(text: str) -> None:
     assert oracle.clipped(text * 40) == loading.clipped(text * 40)
 
 
+@pytest.mark.parametrize("length", [59, 60, 61, 200])
+def test_both_scripts_clip_at_sixty_characters(length: int) -> None:
+    """Up to MAX_ECHOED characters are shown whole; a longer string ends
+    in "..." within them."""
+    text = "x" * length
+    wanted = text
+    if length > 60:
+        wanted = "x" * 57 + "..."
+    assert oracle.clipped(text) == loading.clipped(text) == wanted
+
+
 @pytest.mark.parametrize("items", [["a"], ["a", "b"], list("abcdefgh")])
 def test_both_scripts_list_alike(items: list[str]) -> None:
     assert oracle.listed(items) == loading.listed(items)
