@@ -1289,7 +1289,7 @@ def ran_as(command: str, env: dict[str, str], cwd: str) -> str:
                           text=True, timeout=60)
     if done.returncode != 0:
         return ""
-    return done.stdout.strip()
+    return os.path.normpath(done.stdout.strip())
 
 
 def construct_says(line: str, env: dict[str, str]) -> "str | None":
@@ -1304,7 +1304,30 @@ def construct_says(line: str, env: dict[str, str]) -> "str | None":
     version = how.partition(" from ")[0]
     if version == "system":
         return "%s/%s" % (Path(env["root"]).parent / "system", name)
-    return "%s/versions/%s/bin/%s" % (env["root"], version, name)
+    return os.path.normpath("%s/versions/%s/bin/%s"
+                            % (env["root"], version, name))
+
+
+def shims_compared(top: Path, layout: dict[str, object]
+                   ) -> list[tuple[str, "str | None", str]]:
+    """(construct.py's line, where it says the shim goes, where it goes)
+    for each shim, in a throwaway root laid out as layout says."""
+    env = build_pyenv(top, layout)
+    for folder in layout.get("extra", []):
+        (Path(env["root"]) / folder).mkdir(parents=True)
+        (Path(env["root"]) / folder / "python").symlink_to(
+            os.path.realpath(GLOBAL_PYTHON))
+    done = subprocess.run([str(GLOBAL_PYTHON), str(SCRIPT)], env=env,
+                          cwd=env["here"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    compared = []
+    for line in command_lines(done.stdout.splitlines()):
+        name = line.partition(":")[0]
+        if "%s/shims/%s " % (env["root"], name) in line:
+            compared.append((line, construct_says(line, env),
+                             ran_as(name, env, env["here"])))
+    return compared
 
 
 @budget(12, 150)
@@ -1312,21 +1335,41 @@ def construct_says(line: str, env: dict[str, str]) -> "str | None":
 def test_pyenv_shims_agree_with_pyenv(layout: dict[str, object]) -> None:
     pyenv_or_skip()
     with tempfile.TemporaryDirectory() as folder:
-        env = build_pyenv(Path(folder), layout)
-        done = subprocess.run([str(GLOBAL_PYTHON), str(SCRIPT)], env=env,
-                              cwd=env["here"], capture_output=True,
-                              text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-        lines = command_lines(done.stdout.splitlines())
-        for line in lines:
-            name = line.partition(":")[0]
-            if "%s/shims/%s " % (env["root"], name) not in line:
-                continue
-            said = construct_says(line, env)
-            if said is None:
-                continue
-            real = ran_as(name, env, env["here"])
-            assert said == real, (line, real, layout)
+        for line, said, real in shims_compared(Path(folder), layout):
+            if said is not None:        # None: it says it cannot tell
+                assert said == real, (line, real, layout)
+
+
+def chosen(installed: list[str], choice: str, where: str = "PYENV_VERSION",
+           extra: tuple[str, ...] = ()) -> dict[str, object]:
+    return {"installed": installed, "lacking": {n: set() for n in installed},
+            "where": where, "choice": choice, "system": set(SHIM_COMMANDS),
+            "extra": list(extra)}
+
+
+@pytest.mark.parametrize("layout", [
+    chosen(["3.12.1"], "3.12:"),                    # one trailing ":"
+    chosen(["pypy3.10-7.3.12"], "pypy3.10"),        # "-" after a prefix
+    chosen(["3.12.2", "3.14.0rc2"], "3"),           # no release candidate
+    chosen(["3.11.7", "3.12.1"], "3"),              # the newest minor
+    chosen(["3.12.2", "3.12.10"], "3.12"),          # numbers, not text
+    chosen(["3.12.1", "3.13.1t"], "3.13t"),         # free-threaded asked
+    chosen(["miniconda3-4.7.12", "3.12.1"], "miniconda3"),
+    chosen(["3.12.1"], "python-3.12\n# comment", "here"),
+    chosen(["3.12.1"], "../versions-old/3.12", "here",
+           ("versions-old/3.12/bin",)),          # leaves versions/
+    chosen(["3.11.7"], "3.11.7/../3.11.7", "above"),
+], ids=["trailing-colon", "dash", "rc", "minor", "numeric", "t", "conda",
+        "python-", "outside", "inside"])
+def test_pyenv_choices_resolved_as_pyenv_does(
+        tmp_path: Path, layout: dict[str, object]) -> None:
+    """The forms pyenv reads, each compared with what the shim runs;
+    none of them is one construct.py should refuse."""
+    pyenv_or_skip()
+    compared = shims_compared(tmp_path, layout)
+    assert compared
+    for line, said, real in compared:
+        assert said == real, line
 
 
 @pytest.mark.parametrize("setting, local, wanted", [
@@ -1507,3 +1550,50 @@ def test_pips_sh_launcher_naming_a_long_path(run_script,
              if line.startswith("pip:")]
     assert pip.startswith("pip: %s/pip -> %s (#! line)" % (
         bin_dir, os.path.realpath(GLOBAL_PYTHON)))
+
+
+@pytest.mark.parametrize("first_line, shown", [
+    # Linux cuts a #! line at 256 bytes: the interpreter's name is whole.
+    ("#!{python} " + "x" * 300, "-> {real} (#! line)"),
+    ("#!{python}\r", "-> (none) (#! line)"),       # no file "python\r"
+    ("#!/usr/bin/env -S -- python3", "-> {real} (#! line)"),
+    ("#!/usr/bin/env -S -v python3 -I", "-> {real} (#! line)"),
+    ("#!/usr/bin/env FOO=1", "(its #! line has env FOO=1: "),
+    ("#!{pypy}", "-> {pypy} (#! line)"),           # PyPy is a Python
+    ("#!/usr/bin/env python3 -I", "-> (none) (#! line)"),  # one name
+])
+def test_launcher_lines_named_exactly(run_script, tmp_path: Path,
+                                      first_line: str, shown: str) -> None:
+    bin_dir = tmp_path / "bin"
+    commands(bin_dir, python3=GLOBAL_PYTHON)
+    pypy = tmp_path / "pypy" / "bin" / "pypy3"
+    pypy.parent.mkdir(parents=True)
+    shutil.copy(os.path.realpath(GLOBAL_PYTHON), pypy)
+    values = {"python": os.path.realpath(GLOBAL_PYTHON), "pypy": pypy,
+              "real": os.path.realpath(GLOBAL_PYTHON)}
+    (bin_dir / "pip").write_text(first_line.format(**values) + "\n"
+                                 + PIP_HEAD)
+    (bin_dir / "pip").chmod(0o755)
+    done = run_script("construct", env={"PATH": str(bin_dir)})
+    [pip] = [line for line in command_lines(done.lines)
+             if line.startswith("pip:")]
+    wanted = "pip: %s/pip %s" % (bin_dir, shown.format(**values))
+    assert pip.startswith(wanted), pip
+
+
+def test_a_wrapper_first_on_path_is_no_proof_of_another_python(
+        run_script, fresh_venv, tmp_path: Path) -> None:
+    """An activated venv and a bash wrapper named python before it: only
+    running the wrapper tells, so no note says PATH finds another."""
+    venv = fresh_venv()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").write_text('#!/bin/bash\nexec "%s" "$@"\n'
+                                    % venv_python(venv))
+    (bin_dir / "python").chmod(0o755)
+    done = run_script("construct", python=venv_python(venv), env={
+        "VIRTUAL_ENV": str(venv), "PATH": "%s:%s/bin" % (bin_dir, venv)})
+    assert command_lines(done.lines)[0].startswith(
+        "python: %s/python (a bash script: " % bin_dir)
+    assert not any("finds first is not its own" in note
+                   for note in notes(done.lines))

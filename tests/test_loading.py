@@ -2366,6 +2366,10 @@ def test_a_package_broken_by_an_unmet_requirement_is_not_reinstalled(
     # isdigit() takes "²", int() does not: not a version it reads.
     ("2.\u00b2", ">=1", None), ("2.0", ">=1.\u00b2", None),
     ("\u0662.0", ">=1", None),
+    # A post-release's dev release is after the release it follows; a dev
+    # release under a dev bound is compared as it is.
+    ("1.0.post1.dev1", ">=1.0", True), ("1.0.dev3", "<1.0.dev5", True),
+    ("1.0.dev5", "<1.0.dev5", False),
 ])
 def test_satisfies(version: str, specifier: str, meets) -> None:
     assert loading.satisfies(version, specifier) is meets
@@ -2382,6 +2386,16 @@ def test_satisfies(version: str, specifier: str, meets) -> None:
     ('platform_machine == "x86_64"', None),
     ('"linux" in sys_platform', "linux" in sys.platform),
     ('python_full_version not in "2.7.1, 3.0.0"', True),
+    # An unknown side decides nothing when the other does: one true side
+    # makes "or" true, one false side makes "and" false.
+    ('platform_machine == "x" or python_version >= "3"', True),
+    ('python_version >= "3" or platform_machine == "x"', True),
+    ('platform_machine == "x" and python_version < "3"', False),
+    ('python_version < "3" and platform_machine == "x"', False),
+    ('platform_machine == "x" and python_version >= "3"', None),
+    # Brackets up to MAX_DEPTH deep are read; one more is refused.
+    ("(" * 30 + 'python_version >= "3"' + ")" * 30, True),
+    ("(" * 31 + 'python_version >= "3"' + ")" * 31, None),
 ])
 def test_markers_are_evaluated_for_this_interpreter(marker: str,
                                                     applies) -> None:
@@ -3272,3 +3286,78 @@ def test_long_lists_of_copies_and_lines_not_understood_are_capped(
     assert copies[21] == "  ... and 10 more copies of numpy"
     assert sum("not understood: " in line for line in done.lines) == 20
     assert "... and 480 more lines not understood" in done.lines
+
+
+# --- Edges the seeded slips showed ----------------------------------------
+
+def test_every_specifier_of_a_requirement_must_hold() -> None:
+    """foo>=1.0,<1.5 with foo 2.0: unmet, as pip check says."""
+    env = loading.marker_environment()
+    unmet = loading.check_requirement("foo>=1.0,<1.5", env, {"foo": "2.0"})
+    assert unmet is not None and unmet.installed == "2.0"
+    assert loading.check_requirement("foo>=1.0,<2.5", env,
+                                     {"foo": "2.0"}) is None
+
+
+@pytest.mark.parametrize("length, read", [(300, True), (301, False)])
+def test_a_requirement_is_read_up_to_its_length_limit(length: int,
+                                                      read: bool) -> None:
+    line = "a" * (length - 5) + ">=2.0"
+    unmet = loading.check_requirement(line, loading.marker_environment(),
+                                      {"a" * (length - 5): "1.0"})
+    assert unmet is not None
+    assert (unmet.unread == "not a requirement this script reads") \
+        is not read
+
+
+def test_an_ipv6_zone_is_no_percent_encoded_host() -> None:
+    _, error = loading.parse_args(["--source",
+                                   "http://[fe80::1%25eth0]:8080/x"])
+    assert error is None
+
+
+def test_a_json_object_with_a_boolean_field_analyses_its_number() -> None:
+    body = "[" + ",".join('{"v": %d.5, "ok": true}' % n
+                          for n in range(30)) + "]"
+    data, why = loading.numbers_from_text(body)
+    assert data is not None, why
+    assert len(data.values) == 30
+
+
+def record_copy(folder: Path, version: str, files: "list[str] | None"
+                ) -> object:
+    """A foo-VERSION.dist-info in folder; RECORD lists files (None: no
+    RECORD, as a record made by hand)."""
+    from importlib import metadata
+    info = folder / ("foo-%s.dist-info" % version)
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: foo\n"
+                                   "Version: %s\n" % version)
+    if files is not None:
+        (info / "RECORD").write_text("".join(f + ",,\n" for f in files))
+    return metadata.PathDistribution(info)
+
+
+def test_the_copy_whose_record_lists_the_loaded_file_loads(
+        tmp_path: Path) -> None:
+    """Two records in one folder: one made by hand (no RECORD), one whose
+    RECORD names the file import loads: that one is the loaded copy."""
+    (tmp_path / "foo").mkdir()
+    (tmp_path / "foo" / "__init__.py").write_text("")
+    copies = [record_copy(tmp_path, "0.1", None),
+              record_copy(tmp_path, "2.0", ["foo/__init__.py"])]
+    package = loading.Package("foo", "foo", "x")
+    package.origin = str(tmp_path / "foo" / "__init__.py")
+    package.copies = [(str(tmp_path), "0.1"), (str(tmp_path), "2.0")]
+    assert loading.loaded_copy(package, copies) == 1
+
+
+def test_a_namespace_folder_is_loaded_from_the_copy_listing_a_file_in_it(
+        tmp_path: Path) -> None:
+    (tmp_path / "ns").mkdir()
+    (tmp_path / "ns" / "mod.py").write_text("")
+    copies = [record_copy(tmp_path, "1.0", ["ns/mod.py"])]
+    package = loading.Package("foo", "ns", "x")
+    package.origin = str(tmp_path / "ns")
+    package.copies = [(str(tmp_path), "1.0")]
+    assert loading.loaded_copy(package, copies) == 0
