@@ -225,6 +225,7 @@ SECRETS += [
     ]),
     ("settings_paren.py", [
         'db_pass = ("{pw}")',
+        'DB_PASS2 = "{pw}"',
     ]),
 ]
 
@@ -392,6 +393,7 @@ LOOK_ALIKES += [
 LOOK_ALIKES += [
     # Module paths and network names under secret-sounding names.
     ("providers.py", [
+        'token_id2 = "a8Fk29dLqP0zX7mN"',
         'CREDENTIALS_PROVIDER = "myapp.providers.S3CredentialsProvider"',
         'TOKEN_BACKEND = "rest_framework_simplejwt.token_blacklist2"',
         'auth_module = "django.contrib.auth.backends.ModelBackend2"',

@@ -1313,6 +1313,13 @@ def shims_compared(top: Path, layout: dict[str, object]
     """(construct.py's line, where it says the shim goes, where it goes)
     for each shim, in a throwaway root laid out as layout says."""
     env = build_pyenv(top, layout)
+    env.update(layout.get("env", {}))
+    if layout.get("home_bin"):
+        # A PATH entry written with "~", as pyenv-which expands it.
+        (top / "bin").mkdir()
+        (top / "bin" / "python3").symlink_to(os.path.realpath(GLOBAL_PYTHON))
+        shims, _, rest = env["PATH"].partition(":")
+        env["PATH"] = "%s:~/bin:%s" % (shims, rest)
     for folder in layout.get("extra", []):
         (Path(env["root"]) / folder).mkdir(parents=True)
         (Path(env["root"]) / folder / "python").symlink_to(
@@ -1359,8 +1366,10 @@ def chosen(installed: list[str], choice: str, where: str = "PYENV_VERSION",
     chosen(["3.12.1"], "../versions-old/3.12", "here",
            ("versions-old/3.12/bin",)),          # leaves versions/
     chosen(["3.11.7"], "3.11.7/../3.11.7", "above"),
+    chosen(["miniconda3-4.7.12", "miniconda3-23.1.0"], "miniconda3"),
+    dict(chosen(["3.12.1"], "3.12", "here"), env={"PYENV_DIR": "/"}),
 ], ids=["trailing-colon", "dash", "rc", "minor", "numeric", "t", "conda",
-        "python-", "outside", "inside"])
+        "python-", "outside", "inside", "conda-numbers", "pyenv-dir"])
 def test_pyenv_choices_resolved_as_pyenv_does(
         tmp_path: Path, layout: dict[str, object]) -> None:
     """The forms pyenv reads, each compared with what the shim runs;
@@ -1597,3 +1606,48 @@ def test_a_wrapper_first_on_path_is_no_proof_of_another_python(
         "python: %s/python (a bash script: " % bin_dir)
     assert not any("finds first is not its own" in note
                    for note in notes(done.lines))
+
+
+def test_an_uninstalled_python_prefixed_version_is_named_bare(
+        tmp_path: Path) -> None:
+    """pyenv exec goes on with "3.9" for python-3.9 (not installed)."""
+    pyenv_or_skip()
+    env = build_pyenv(tmp_path, dict(chosen(["3.12.1"], "python-3.9"),
+                                     system=set()))
+    done = subprocess.run([str(GLOBAL_PYTHON), str(SCRIPT)], env=env,
+                          cwd=env["here"], capture_output=True, text=True,
+                          timeout=60)
+    assert "-> (none) (pyenv 3.9 from PYENV_VERSION)" in done.stdout
+
+
+def test_pyenv_system_searches_a_path_entry_written_with_a_tilde(
+        tmp_path: Path) -> None:
+    """pyenv-which makes every "~" of PATH $HOME before it looks."""
+    pyenv_or_skip()
+    layout = dict(chosen(["3.12.1"], "system"), system=set(), home_bin=True)
+    [line] = [line for line, _, real in shims_compared(tmp_path, layout)
+              if line.startswith("python3:") and real]
+    assert "-> %s (pyenv system from PYENV_VERSION)" % os.path.realpath(
+        GLOBAL_PYTHON) in line
+
+
+def test_a_shebang_whose_interpreter_passes_256_bytes(
+        run_script, tmp_path: Path) -> None:
+    """Linux reads 256 bytes of a #! line: an interpreter's name that does
+    not end within them runs nothing (ENOEXEC)."""
+    folder = tmp_path
+    while len(str(folder)) < 200:
+        folder = folder / "d"
+    name = "p" * (254 - len(str(folder)) - 1)
+    (folder).mkdir(parents=True, exist_ok=True)
+    (folder / name).symlink_to(GLOBAL_PYTHON)
+    interpreter = "%s/%s" % (folder, name)
+    assert len(interpreter) == 254
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "pip").write_text("#!%s\n%s" % (interpreter, PIP_HEAD))
+    (bin_dir / "pip").chmod(0o755)
+    done = run_script("construct", env={"PATH": str(bin_dir)})
+    [pip] = [line for line in command_lines(done.lines)
+             if line.startswith("pip:")]
+    assert "(its #! line is empty, or too long for Linux: " in pip

@@ -1250,7 +1250,8 @@ GITIGNORE_LINES = [
 
 @pytest.mark.parametrize("pattern", [
     "config/", "config", "/config/", "deep/", "/deep/config/", "deep/*/",
-    "conf*/", "**/config/", "deep/config", "config/.env", "/config"])
+    "conf*/", "**/config/", "deep/config", "config/.env", "/config",
+    "deep/config/**\n!deep/config/.env", "deep/**\n!deep/config/.env"])
 def test_a_folder_pattern_is_read_as_git_reads_it(git_repo, tmp_path: Path,
                                                   pattern: str) -> None:
     """A pattern with a "/" only at its end matches a folder at any
@@ -1688,6 +1689,7 @@ REMOTE_DATABASES = [
     "postgresql://neo:Kx82jdHq0pZm@[::1:0]/zion",
     "postgresql://neo:Kx82jdHq0pZm@[1::1]/zion",
     "postgresql://neo:Kx82jdHq0pZm@[0:0:1]/zion",       # 3 groups, no "::"
+    "postgresql://neo:Kx82jdHq0pZm@127.1:5432/zion",     # not four numbers
 ]
 
 
@@ -1969,3 +1971,11 @@ def test_the_gitignore_fallback_agrees_with_git_on_generated_files(
         assert asked.returncode in (0, 1)
         assert oracle.gitignore_says_ignored(str(dotenv)) is (
             asked.returncode == 0), files
+
+
+def test_a_value_on_the_last_line_after_its_name() -> None:
+    """The name on the line before, the value on the file's last line
+    with no newline after it."""
+    found = oracle.scan_text("deploy.yaml", "env:\n  - name: DB_PASSWORD\n"
+                             "    value: s3cr3tP4ss!", [])
+    assert found == ["deploy.yaml:3: a secret-looking literal"]
