@@ -3361,3 +3361,35 @@ def test_a_namespace_folder_is_loaded_from_the_copy_listing_a_file_in_it(
     package.origin = str(tmp_path / "ns")
     package.copies = [(str(tmp_path), "1.0")]
     assert loading.loaded_copy(package, copies) == 0
+
+
+# --- Edges a second blind round showed -------------------------------------
+
+def test_a_dev_release_is_before_the_alphas_of_its_release() -> None:
+    """1.0.dev0 < 1.0a1 < 1.0, as packaging orders them."""
+    assert loading.satisfies("1.0.dev0", ">=1.0a1") is False
+    assert loading.satisfies("1.0.dev0", "<1.0a1") is True
+
+
+def test_a_compatible_release_marker_is_read() -> None:
+    env = loading.marker_environment()
+    assert loading.evaluate_marker('python_version ~= "3.0"', env) is True
+
+
+def test_a_failing_specifier_is_told_beside_one_not_read() -> None:
+    """One specifier fails, one is not read: pip check's verdict is
+    known, and it is unmet."""
+    unmet = loading.check_requirement("numpy>=2.0,>=1.0+local",
+                                      loading.marker_environment(),
+                                      {"numpy": "1.0"})
+    assert unmet is not None and unmet.unread == ""
+    assert unmet.fix == "numpy>=2.0,>=1.0+local"
+
+
+def test_four_digits_after_a_comma_are_decimals() -> None:
+    """Thousands have exactly three digits after their comma."""
+    body = "x\n" + "\n".join("%d,%s" % (n, "5000" if n % 2 else "0000")
+                             for n in range(1, 21)) + "\n"
+    data, why = loading.numbers_from_text(body)
+    assert data is not None, why
+    assert list(data.values[:3]) == [1.5, 2.0, 3.5]
